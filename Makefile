@@ -1,0 +1,62 @@
+# safedesk — newcomer path: `make demo`, then `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAFEDESK := $(BIN)/safedesk
+PIP := $(BIN)/pip --disable-pip-version-check -q
+
+.PHONY: demo serve test test-sqlite test-postgres lint messages bench venv dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.run-installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(PIP) install -r requirements.lock
+	$(PIP) install --no-deps -e .
+	$(SAFEDESK) compilemessages --ignore '.venv' -v 0
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.lock $(VENV)/.run-installed
+	$(PIP) install -r requirements-dev.lock
+	touch $@
+
+venv: $(VENV)/.run-installed
+dev: $(VENV)/.dev-installed
+
+## make demo: set up, load the demo content, print the logins and serve on 127.0.0.1:8000
+demo: venv
+	$(SAFEDESK) demo
+	$(SAFEDESK) serve
+
+serve: venv
+	$(SAFEDESK) serve
+
+## make test: lint, type-check, layering, then the suite on SQLite (and on PostgreSQL when
+## SAFEDESK_TEST_DATABASE_URL is set)
+test: dev lint test-sqlite test-postgres
+
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy safedesk
+	$(BIN)/lint-imports
+
+test-sqlite: dev
+	env -u DATABASE_URL SAFEDESK_MODE=embedded $(BIN)/pytest -p xdist -n 2
+
+test-postgres: dev
+	@if [ -n "$$SAFEDESK_TEST_DATABASE_URL" ]; then \
+	  echo "== the suite again on PostgreSQL =="; \
+	  DATABASE_URL="$$SAFEDESK_TEST_DATABASE_URL" SAFEDESK_MODE=embedded $(BIN)/pytest -p xdist -n 2; \
+	else echo "SAFEDESK_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+## make messages: refresh the zh-Hans and en catalogues from the source, then compile them
+messages: dev
+	$(BIN)/python scripts/messages.py
+
+## make bench: search benchmark (10,000 articles) on SQLite/embedded and PostgreSQL/scaleout
+bench: dev
+	$(BIN)/python bench/search_bench.py
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,201 @@
+"""The only module that reads the process environment.
+
+Every variable read here is documented in docs/configuration.md (a test checks that the two agree).
+Settings, commands and the Makefile ask this module; nothing else calls os.environ.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Every variable this module may read, with a one-line meaning. docs/configuration.md must list
+# each of these names; the test in safedesk/lib/tests/test_configuration.py enforces it.
+VARIABLES: dict[str, str] = {
+    "SAFEDESK_MODE": "embedded (default) or scaleout",
+    "SAFEDESK_DATA_DIR": "where the embedded database, media, secret key and demo logins live",
+    "SAFEDESK_HOST": "address `safedesk serve` binds to",
+    "SAFEDESK_PORT": "port `safedesk serve` binds to",
+    "SAFEDESK_DEBUG": "Django debug mode (never in production)",
+    "SAFEDESK_SECRET_KEY": "secret key (scaleout: required, or SAFEDESK_SECRET_KEY_FILE)",
+    "SAFEDESK_SECRET_KEY_FILE": "file holding the secret key",
+    "SAFEDESK_ALLOWED_HOSTS": "comma-separated host names the desk answers to",
+    "SAFEDESK_SITE_URL": "public base URL used in emails",
+    "SAFEDESK_SECURE": "1 when served over HTTPS: secure cookies, HSTS, SSL redirect",
+    "DATABASE_URL": "scaleout database, postgresql://user:pass@host:port/name",
+    "REDIS_URL": "scaleout Redis for channel layer and cache, redis://host:port/db",
+    "SAFEDESK_EMAIL_HOST": "SMTP server host; empty writes emails as files into DATA_DIR/outbox",
+    "SAFEDESK_EMAIL_PORT": "SMTP server port",
+    "SAFEDESK_EMAIL_USER": "SMTP user name",
+    "SAFEDESK_EMAIL_PASSWORD": "SMTP password",
+    "SAFEDESK_EMAIL_TLS": "1 to use STARTTLS",
+    "SAFEDESK_FROM_EMAIL": "sender address of outgoing emails",
+    "SAFEDESK_SEARCH_RATE": "public search requests allowed per client per minute",
+    "SAFEDESK_TRUSTED_PROXY_COUNT": "number of reverse proxies whose X-Forwarded-For hop is trusted",
+    "SAFEDESK_TEST_DATABASE_URL": "PostgreSQL URL for the second run of the test suite",
+    "SAFEDESK_LOG_LEVEL": "log level of the safedesk loggers",
+}
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed."""
+
+
+def _get(name: str, default: str = "") -> str:
+    if name not in VARIABLES:
+        raise KeyError(f"{name} is not a documented safedesk variable")
+    return os.environ.get(name, default).strip()
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    raw = _get(name, "1" if default else "0").lower()
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be 0 or 1, not {raw!r}")
+
+
+def _int(name: str, default: int) -> int:
+    raw = _get(name, str(default))
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, not {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: str
+    name: str
+    user: str = ""
+    password: str = ""
+    host: str = ""
+    port: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+
+
+def parse_database_url(url: str) -> Database:
+    """Parse postgresql://user:pass@host:port/name or sqlite:///absolute/path."""
+    parts = urlsplit(url)
+    if parts.scheme in {"postgres", "postgresql"}:
+        name = unquote(parts.path.lstrip("/"))
+        if not name:
+            raise ConfigError("DATABASE_URL names no database")
+        opts = tuple((k, v[-1]) for k, v in parse_qs(parts.query).items())
+        return Database(
+            engine="django.db.backends.postgresql",
+            name=name,
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            host=parts.hostname or "",
+            port=str(parts.port or ""),
+            options=opts,
+        )
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        if not path:
+            raise ConfigError("sqlite URL names no file")
+        return Database(engine="django.db.backends.sqlite3", name=path)
+    raise ConfigError(f"unsupported database URL scheme {parts.scheme!r}")
+
+
+@dataclass(frozen=True)
+class Config:
+    mode: str
+    data_dir: Path
+    host: str
+    port: int
+    debug: bool
+    secret_key: str
+    allowed_hosts: tuple[str, ...]
+    site_url: str
+    secure: bool
+    database: Database
+    redis_url: str
+    email_host: str
+    email_port: int
+    email_user: str
+    email_password: str
+    email_tls: bool
+    from_email: str
+    search_rate_per_minute: int
+    trusted_proxy_count: int
+    log_level: str
+
+    @property
+    def embedded(self) -> bool:
+        return self.mode == "embedded"
+
+
+def _secret_key(mode: str, data_dir: Path) -> str:
+    direct = _get("SAFEDESK_SECRET_KEY")
+    if direct:
+        return direct
+    path = _get("SAFEDESK_SECRET_KEY_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8").strip()
+    if mode == "scaleout":
+        raise ConfigError("scaleout mode needs SAFEDESK_SECRET_KEY or SAFEDESK_SECRET_KEY_FILE")
+    # Embedded: generated once into the data dir, readable only by the owner.
+    key_file = data_dir / "secret_key"
+    if not key_file.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_urlsafe(50))
+    return key_file.read_text(encoding="utf-8").strip()
+
+
+def load() -> Config:
+    mode = _get("SAFEDESK_MODE", "embedded") or "embedded"
+    if mode not in {"embedded", "scaleout"}:
+        raise ConfigError(f"SAFEDESK_MODE must be embedded or scaleout, not {mode!r}")
+    data_dir = Path(_get("SAFEDESK_DATA_DIR") or REPO_ROOT / "var").resolve()
+    db_url = _get("DATABASE_URL")
+    if mode == "scaleout":
+        if not db_url:
+            raise ConfigError("scaleout mode needs DATABASE_URL (PostgreSQL)")
+        database = parse_database_url(db_url)
+        if database.engine != "django.db.backends.postgresql":
+            raise ConfigError("scaleout mode needs a PostgreSQL DATABASE_URL")
+        if not _get("REDIS_URL"):
+            raise ConfigError("scaleout mode needs REDIS_URL (channel layer, cache, rate limits)")
+    else:
+        database = (
+            parse_database_url(db_url)
+            if db_url
+            else Database(engine="django.db.backends.sqlite3", name=str(data_dir / "safedesk.sqlite3"))
+        )
+    host = _get("SAFEDESK_HOST", "127.0.0.1") or "127.0.0.1"
+    port = _int("SAFEDESK_PORT", 8000)
+    hosts = tuple(h.strip() for h in _get("SAFEDESK_ALLOWED_HOSTS").split(",") if h.strip())
+    if not hosts:
+        hosts = ("127.0.0.1", "localhost", "[::1]", "testserver")
+    return Config(
+        mode=mode,
+        data_dir=data_dir,
+        host=host,
+        port=port,
+        debug=_flag("SAFEDESK_DEBUG"),
+        secret_key=_secret_key(mode, data_dir),
+        allowed_hosts=hosts,
+        site_url=(_get("SAFEDESK_SITE_URL") or f"http://{host}:{port}").rstrip("/"),
+        secure=_flag("SAFEDESK_SECURE"),
+        database=database,
+        redis_url=_get("REDIS_URL"),
+        email_host=_get("SAFEDESK_EMAIL_HOST"),
+        email_port=_int("SAFEDESK_EMAIL_PORT", 25),
+        email_user=_get("SAFEDESK_EMAIL_USER"),
+        email_password=_get("SAFEDESK_EMAIL_PASSWORD"),
+        email_tls=_flag("SAFEDESK_EMAIL_TLS"),
+        from_email=_get("SAFEDESK_FROM_EMAIL", "support@safedesk.localhost"),
+        search_rate_per_minute=_int("SAFEDESK_SEARCH_RATE", 60),
+        trusted_proxy_count=_int("SAFEDESK_TRUSTED_PROXY_COUNT", 0),
+        log_level=_get("SAFEDESK_LOG_LEVEL", "INFO") or "INFO",
+    )

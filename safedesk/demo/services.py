@@ -1,0 +1,86 @@
+"""Idempotent demo setup: logins with passwords generated once into the data dir."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from safedesk.accounts.models import Role, User
+from safedesk.audit.services import record
+
+DEMO_DOMAIN = "demo.safedesk.test"
+PERSONAS: list[tuple[str, str, str]] = [
+    ("alice", "Alice (customer)", Role.CUSTOMER),
+    ("bob", "Bob (customer)", Role.CUSTOMER),
+    ("sam", "Sam (agent)", Role.AGENT),
+    ("ada", "Ada (supervisor)", Role.SUPERVISOR),
+    ("root", "Root (admin)", Role.ADMIN),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+    role: str
+    totp_secret: str = ""
+    totp_uri: str = ""
+
+
+def _passwords(data_dir: Path) -> dict[str, str]:
+    path = data_dir / "demo-logins.json"
+    stored: dict[str, str] = {}
+    if path.exists():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    changed = False
+    for handle, _label, _role in PERSONAS:
+        if handle not in stored:
+            stored[handle] = secrets.token_urlsafe(12)
+            changed = True
+    if changed:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(stored, fh, indent=2)
+        tmp.replace(path)
+    return stored
+
+
+def ensure_demo_users(data_dir: Path) -> list[DemoLogin]:
+    passwords = _passwords(data_dir)
+    logins: list[DemoLogin] = []
+    with transaction.atomic():
+        for handle, label, role in PERSONAS:
+            email = f"{handle}@{DEMO_DOMAIN}"
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    email, passwords[handle], display_name=label, role=role, email_verified_at=timezone.now()
+                )
+                record("demo.user_created", actor="demo", target=user, data={"role": role})
+            elif not user.check_password(passwords[handle]):
+                user.set_password(passwords[handle])
+                user.save(update_fields=["password"])
+            secret = uri = ""
+            if user.is_staff_role:
+                device = TOTPDevice.objects.filter(user=user, name="demo").first()
+                if device is None:
+                    device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+                secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+                uri = device.config_url
+            logins.append(DemoLogin(email, passwords[handle], role, secret, uri))
+    return logins
+
+
+def load_demo_content() -> str:
+    """Demo help-center content. Unfinished: the article import lands later in issue #2."""
+    return "no demo articles yet"

@@ -1,0 +1,9 @@
+"""WSGI entry for scaled-out HTTP (gunicorn); websockets go to asgi.py."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safedesk.settings")
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+application = get_wsgi_application()
