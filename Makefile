@@ -56,7 +56,8 @@ messages: dev
 
 ## make bench: search benchmark (10,000 articles) on SQLite/embedded and PostgreSQL/scaleout
 bench: dev
-	$(BIN)/python bench/search_bench.py
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/search_bench.py --peer "$$(bash bench/peer.sh)"
 
 clean:
 	rm -rf $(VENV)

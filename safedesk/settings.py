@@ -142,6 +142,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "safedesk.accounts.views.lockout_response"
 AXES_IPWARE_PROXY_COUNT = CONFIG.trusted_proxy_count or None
 AXES_VERBOSE = False
+# Lower-cases the email so that changing its case does not reset the per-account limit.
+AXES_USERNAME_CALLABLE = "safedesk.accounts.views.axes_username"
+OTP_TOTP_ISSUER = "safedesk"
+PASSWORD_RESET_TIMEOUT = 2 * 3600
 
 if CONFIG.embedded and not CONFIG.redis_url:
     CACHES: dict[str, dict[str, Any]] = {

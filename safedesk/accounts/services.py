@@ -1,19 +1,322 @@
-"""The only writers of accounts state."""
+"""The only writers of accounts state. Each function is one transaction that also writes its
+audit event; emails leave through tasks enqueued in that transaction (safedesk.jobs.enqueue).
+
+Unverified accounts: a customer who signed up can sign in at once and use the help center, but
+`email_verified_at` stays empty until the emailed link is confirmed. The profile shows a notice
+with a "send the link again" button, and features that would email the address or act on the
+account's behalf (tickets, recovery) must check `User.email_verified_at` themselves.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+import base64
+import uuid
+from dataclasses import dataclass
 
-from safedesk.accounts.models import User
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp import match_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from safedesk.accounts import tasks, tokens
+from safedesk.accounts.models import Role, Team, TeamMembership, User
 from safedesk.audit.services import record
+from safedesk.jobs.enqueue import enqueue
+from safedesk.lib import ratelimit
+from safedesk.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from safedesk.lib.text import clean_text
+
+_LANGUAGES = {code for code, _name in settings.LANGUAGES}
+
+
+def normalize_email(email: str) -> str:
+    return User.objects.normalize_email(clean_text(email, field="email", max_length=254, multiline=False)).lower()
+
+
+def _clean_display_name(value: str) -> str:
+    # One line: CR/LF and other controls are removed, so the name can never break a header.
+    return clean_text(value, field="display_name", max_length=120, multiline=False)
+
+
+def _clean_language(value: str) -> str:
+    if value not in _LANGUAGES:
+        raise InvalidInput(_("This language is not available."), code="invalid_language", field="language")
+    return value
+
+
+def check_password_rules(password: str, *, user: User) -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise InvalidInput(" ".join(str(m) for m in exc.messages), code="weak_password", field="password") from exc
+
+
+@dataclass(frozen=True)
+class SignUpResult:
+    """What happened, for tests and logs only: views must answer the same in both cases."""
+
+    created: bool
+    user: User
+
+
+def sign_up(*, email: str, password: str, display_name: str, language: str, ip: str = "") -> SignUpResult:
+    """Create a customer and email a verification link; for an address already registered,
+    email its owner a notice instead. The caller gets no hint which one happened."""
+    address = normalize_email(email)
+    name = _clean_display_name(display_name)
+    lang = language if language in _LANGUAGES else settings.LANGUAGE_CODE
+    # Spent before the existence check so that both paths count alike.
+    ratelimit.hit("signup-ip", ip or "unknown", limit=20, window=3600)
+    ratelimit.hit("signup-email", address, limit=3, window=3600)
+    check_password_rules(password, user=User(email=address, display_name=name))
+    with transaction.atomic():
+        existing = User.objects.select_for_update().filter(email=address).first()
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(
+                        address, password, display_name=name, language=lang, role=Role.CUSTOMER
+                    )
+            except IntegrityError:
+                # A concurrent sign-up won the race: treat it like an existing address.
+                existing = User.objects.get(email=address)
+            else:
+                record("accounts.signed_up", actor=user, target=user, data={"language": lang}, ip=ip)
+                enqueue(tasks.send_verification_email, str(user.public_id))
+                return SignUpResult(created=True, user=user)
+        # Hash anyway: the time taken must not tell that the address exists.
+        make_password(password)
+        record("accounts.signup_existing_address", actor="anonymous", target=existing, ip=ip)
+        enqueue(tasks.send_signup_attempt_notice, str(existing.public_id))
+        return SignUpResult(created=False, user=existing)
+
+
+def resend_verification(user: User, *, ip: str = "") -> None:
+    ratelimit.hit("verify-resend", str(user.pk), limit=3, window=3600)
+    if user.email_verified_at is not None:
+        return
+    with transaction.atomic():
+        record("accounts.verification_resent", actor=user, target=user, ip=ip)
+        enqueue(tasks.send_verification_email, str(user.public_id))
+
+
+def verify_email(token: str, *, ip: str = "") -> User:
+    invalid = InvalidInput(
+        _("This confirmation link is invalid, expired or already used."), code="verification_invalid"
+    )
+    parsed = tokens.read_verify_token(token)
+    if parsed is None:
+        raise invalid
+    public_id, state = parsed
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(public_id=public_id, is_active=True).first()
+        if user is None or not tokens.state_matches(user, state):
+            raise invalid
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+        record("accounts.email_verified", actor=user, target=user, ip=ip)
+    return user
+
+
+def set_password(user: User, *, password: str, actor: User | None, via: str, ip: str = "") -> User:
+    """Change the password. Every other session of the user stops working at its next request
+    (Django checks the session's password hash); the caller keeps its own session with
+    `update_session_auth_hash`."""
+    check_password_rules(password, user=user)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.set_password(password)
+        locked.save(update_fields=["password"])
+        record("accounts.password_changed", actor=actor or locked, target=locked, data={"via": via}, ip=ip)
+        enqueue(tasks.send_password_changed_notice, str(locked.public_id))
+    user.password = locked.password
+    return user
+
+
+def request_password_reset(email: str, *, ip: str = "") -> None:
+    """Email a reset link if the address belongs to an active account; silently nothing
+    otherwise (the view answers the same either way)."""
+    try:
+        address = normalize_email(email)
+    except InvalidInput:
+        return
+    ratelimit.hit("reset-ip", ip or "unknown", limit=20, window=3600)
+    ratelimit.hit("reset-email", address, limit=3, window=3600)
+    with transaction.atomic():
+        user = User.objects.filter(email=address, is_active=True).first()
+        if user is None or not user.has_usable_password():
+            return
+        record("accounts.password_reset_requested", actor="anonymous", target=user, ip=ip)
+        enqueue(tasks.send_password_reset_email, str(user.public_id))
 
 
 def set_language(user: User, *, language: str, actor: User) -> User:
+    lang = _clean_language(language)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        if locked.language != language:
-            locked.language = language
+        if locked.language != lang:
+            before = locked.language
+            locked.language = lang
             locked.save(update_fields=["language"])
-            record("accounts.language_changed", actor=actor, target=locked, data={"language": language})
-    user.language = language
+            record("accounts.language_changed", actor=actor, target=locked, data={"from": before, "to": lang})
+    user.language = lang
     return user
+
+
+def update_profile(user: User, *, display_name: str, language: str, actor: User, ip: str = "") -> User:
+    name = _clean_display_name(display_name)
+    lang = _clean_language(language)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        changes: dict[str, dict[str, str]] = {}
+        if locked.display_name != name:
+            changes["display_name"] = {"from": locked.display_name, "to": name}
+            locked.display_name = name
+        if locked.language != lang:
+            changes["language"] = {"from": locked.language, "to": lang}
+            locked.language = lang
+        if changes:
+            locked.save(update_fields=list(changes))
+            record("accounts.profile_updated", actor=actor, target=locked, data=changes, ip=ip)
+    user.display_name, user.language = name, lang
+    return user
+
+
+def note_signed_in(user: User, *, ip: str = "") -> None:
+    with transaction.atomic():
+        record("accounts.signed_in", actor=user, target=user, ip=ip)
+
+
+def note_signed_out(user: User, *, ip: str = "") -> None:
+    with transaction.atomic():
+        record("accounts.signed_out", actor=user, target=user, ip=ip)
+
+
+# Two-factor authentication (TOTP) --------------------------------------------------------
+
+
+def has_confirmed_device(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def pending_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+
+
+def start_totp_setup(user: User, *, ip: str = "") -> TOTPDevice:
+    """A fresh, unconfirmed authenticator key. Only for accounts without a confirmed one: adding
+    a second factor to an account that has one needs that one first (not offered yet)."""
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)
+        if has_confirmed_device(user):
+            raise Conflict(_("Two-factor authentication is already set up."), code="totp_exists")
+        # A key shown earlier but never confirmed is discarded: only the newest one can be confirmed.
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)
+        record("accounts.totp_setup_started", actor=user, target=user, ip=ip)
+    return device
+
+
+def _otp_throttle(user: User, ip: str) -> None:
+    ratelimit.hit("otp-user", str(user.pk), limit=5, window=300)
+    ratelimit.hit("otp-ip", ip or "unknown", limit=20, window=300)
+
+
+def _otp_refused(user: User, verb: str, ip: str) -> InvalidInput:
+    with transaction.atomic():
+        record(verb, actor=user, target=user, ip=ip)
+    return InvalidInput(_("The code is not correct. Check your authenticator app and try again."), code="otp_invalid")
+
+
+def confirm_totp_device(user: User, *, token: str, ip: str = "") -> TOTPDevice:
+    _otp_throttle(user, ip)
+    device = pending_device(user)
+    if device is None:
+        raise NotFound(_("Start the set-up again: no key is waiting for confirmation."), code="totp_not_started")
+    # verify_token saves its own throttle state; it must not be rolled back with a refusal.
+    if not device.verify_token(token.strip()):
+        raise _otp_refused(user, "accounts.totp_confirm_failed", ip)
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        record("accounts.totp_confirmed", actor=user, target=user, data={"device": device.name}, ip=ip)
+    return device
+
+
+def check_second_factor(user: User, *, token: str, ip: str = "") -> TOTPDevice:
+    _otp_throttle(user, ip)
+    device = match_token(user, token.strip())
+    if not isinstance(device, TOTPDevice) or not device.confirmed:
+        raise _otp_refused(user, "accounts.otp_failed", ip)
+    with transaction.atomic():
+        record("accounts.otp_verified", actor=user, target=user, ip=ip)
+    return device
+
+
+# Teams (administrators only) --------------------------------------------------------------
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied()
+
+
+def create_team(*, name: str, actor: User) -> Team:
+    _require_admin(actor)
+    clean = clean_text(name, field="name", max_length=100, multiline=False)
+    with transaction.atomic():
+        if Team.objects.filter(name=clean).exists():
+            raise Conflict(_("A team with this name already exists."), code="team_exists")
+        team = Team.objects.create(name=clean)
+        record("accounts.team_created", actor=actor, target=team, data={"name": clean})
+    return team
+
+
+def rename_team(team: Team, *, name: str, actor: User) -> Team:
+    _require_admin(actor)
+    clean = clean_text(name, field="name", max_length=100, multiline=False)
+    with transaction.atomic():
+        locked = Team.objects.select_for_update().get(pk=team.pk)
+        if locked.name != clean:
+            if Team.objects.filter(name=clean).exclude(pk=locked.pk).exists():
+                raise Conflict(_("A team with this name already exists."), code="team_exists")
+            record("accounts.team_renamed", actor=actor, target=locked, data={"from": locked.name, "to": clean})
+            locked.name = clean
+            locked.save(update_fields=["name"])
+    team.name = clean
+    return team
+
+
+def add_team_member(team: Team, user: User, *, actor: User) -> TeamMembership:
+    _require_admin(actor)
+    with transaction.atomic():
+        membership, created = TeamMembership.objects.get_or_create(team=team, user=user)
+        if created:
+            record("accounts.team_member_added", actor=actor, target=team, data={"user": str(user.public_id)})
+    return membership
+
+
+def remove_team_member(team: Team, user: User, *, actor: User) -> None:
+    _require_admin(actor)
+    with transaction.atomic():
+        deleted, _counts = TeamMembership.objects.filter(team=team, user=user).delete()
+        if deleted:
+            record("accounts.team_member_removed", actor=actor, target=team, data={"user": str(user.public_id)})
+
+
+def user_by_public_id(public_id: str) -> User | None:
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return User.objects.filter(public_id=key).first()
+
+
+def totp_secret(device: TOTPDevice) -> str:
+    """The key as authenticator apps expect it when typed in: base32 without padding."""
+    return base64.b32encode(device.bin_key).decode("ascii").rstrip("=")

@@ -1,34 +1,103 @@
-"""Thin glue for sign-in, sign-out and the language switch. Sign-up, password reset and 2FA
-land with the rest of the accounts work in issue #2."""
+"""Thin glue for sign-up, sign-in (with the staff second factor), sign-out, password change and
+reset, email verification, the profile and the language switch. Decisions live in services.
+
+Anti-enumeration: sign-up and password reset answer with the same redirect whether or not the
+address is registered; sign-in shows one message for an unknown address and a wrong password.
+"""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
+from urllib.parse import urlencode
 
+import django_otp
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safedesk.accounts import services
-from safedesk.lib.errors import RateLimited
+from safedesk.accounts import forms, services
+from safedesk.accounts.models import User
+from safedesk.lib.errors import InvalidInput, RateLimited
+from safedesk.lib.net import client_ip
 from safedesk.lib.responses import error_response
 
 
 def safe_next(request: HttpRequest, candidate: str | None, fallback: str = "/") -> str:
-    """An in-site path to go to next; anything off-site falls back."""
-    if candidate and url_has_allowed_host_and_scheme(
+    """An in-site path to go to next; anything off-site falls back.
+
+    Only absolute paths are accepted: `//host`, `/\\host` (browsers read `\\` as `/`),
+    `https:host` and any scheme or host fall back, whatever Django's check thinks of them.
+    """
+    if not candidate or not candidate.startswith("/") or candidate[1:2] in {"/", "\\"}:
+        return fallback
+    if any(ord(ch) < 0x21 or ch == "\\" for ch in candidate):
+        return fallback
+    if url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
     return fallback
 
 
+def _with_next(url_name: str, next_url: str) -> str:
+    url = reverse(url_name)
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+def _current_user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _needs_second_factor(user: User) -> bool:
+    return user.is_staff_role
+
+
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    form_class = forms.LoginForm
     redirect_authenticated_user = True
+
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
+        candidate = self.request.POST.get("next", self.request.GET.get("next", ""))
+        return safe_next(self.request, candidate, "")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = form.get_user()
+        auth_login(self.request, user)
+        services.note_signed_in(user, ip=client_ip(self.request))
+        next_url = self.get_redirect_url()
+        if _needs_second_factor(user):
+            # Signed in, but every staff page stays closed until the code is checked.
+            return redirect(_with_next("accounts:otp_verify", next_url))
+        return HttpResponseRedirect(next_url or self.get_default_redirect_url())
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if isinstance(request.user, User):
+            services.note_signed_out(request.user, ip=client_ip(request))
+        return super().post(request, *args, **kwargs)
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """For AXES_USERNAME_CALLABLE: count `Alice@Example.com` and `alice@example.com` as one
+    account, so changing the case of the address does not reset the per-account limit."""
+    raw = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(raw).strip().lower()
 
 
 def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -41,15 +110,223 @@ def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any, 
     return error_response(request, exc)
 
 
-@require_POST
-def set_language(request: HttpRequest) -> HttpResponse:
-    language = request.POST.get("language", "")
-    target = safe_next(request, request.POST.get("next"))
-    response = HttpResponseRedirect(target)
-    if language not in {code for code, _name in settings.LANGUAGES}:
-        return response
+def _form_error(form: Form, exc: InvalidInput) -> None:
+    field = exc.params.get("field")
+    form.add_error(field if isinstance(field, str) and field in form.fields else None, str(exc.message))
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        services.set_language(request.user, language=language, actor=request.user)
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = forms.SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sign_up(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                display_name=form.cleaned_data["display_name"],
+                language=getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),
+                ip=client_ip(request),
+            )
+        except InvalidInput as exc:
+            _form_error(form, exc)
+        else:
+            # The same answer for a new and an already registered address (no enumeration).
+            return redirect("accounts:signup_done")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@require_GET
+def signup_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_done.html")
+
+
+@require_http_methods(["GET", "POST"])
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    # Opening the link only shows a button: mail scanners that prefetch links change nothing.
+    if request.method == "POST":
+        services.verify_email(token, ip=client_ip(request))
+        messages.success(request, _("Thank you, your email address is confirmed."))
+        return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
+    return render(request, "accounts/verify_email.html", {"token": token})
+
+
+@require_POST
+@login_required
+def resend_verification(request: HttpRequest) -> HttpResponse:
+    services.resend_verification(_current_user(request), ip=client_ip(request))
+    messages.success(request, _("If your address is not confirmed yet, a new link is on its way."))
+    return redirect("accounts:profile")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = _current_user(request)
+    initial = {"display_name": user.display_name, "language": user.language or settings.LANGUAGE_CODE}
+    form = forms.ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_profile(
+                user,
+                display_name=form.cleaned_data["display_name"],
+                language=form.cleaned_data["language"],
+                actor=user,
+                ip=client_ip(request),
+            )
+        except InvalidInput as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            response = redirect("accounts:profile")
+            _set_language_cookie(request, response, user.language)
+            return response
+    context = {
+        "form": form,
+        "has_totp": services.has_confirmed_device(user),
+        "verified": user.email_verified_at is not None,
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = _current_user(request)
+    form = forms.PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_password(
+                user, password=form.cleaned_data["new_password1"], actor=user, via="change", ip=client_ip(request)
+            )
+        except InvalidInput as exc:
+            _form_error(form, exc)
+        else:
+            # This session stays signed in; every other one is signed out at its next request.
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password was changed. Other devices were signed out."))
+            return redirect("accounts:profile")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = forms.ResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.request_password_reset(form.cleaned_data["email"], ip=client_ip(request))
+        # The same answer whether or not the address has an account.
+        return redirect("accounts:password_reset_done")
+    return render(request, "accounts/password_reset_form.html", {"form": form})
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view (token check, token moved out of the URL into the session), with our
+    public ids in the link instead of integer keys, and the change made through services."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = forms.ResetPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    post_reset_login = False
+
+    def get_user(self, uidb64: str) -> Any:
+        try:
+            public_id = uuid.UUID(hex=uidb64)
+        except ValueError:
+            return None
+        return User.objects.filter(public_id=public_id, is_active=True).first()
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        services.set_password(
+            form.user, password=form.cleaned_data["new_password1"], actor=None, via="reset", ip=client_ip(self.request)
+        )
+        del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+# Second factor --------------------------------------------------------------------------
+
+
+def _verified(request: HttpRequest) -> bool:
+    return bool(getattr(request.user, "is_verified", lambda: False)())
+
+
+def _elevate(request: HttpRequest, device: Any) -> None:
+    # A new session key once the second factor is passed, like at sign-in.
+    request.session.cycle_key()
+    django_otp.login(request, device)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def otp_verify(request: HttpRequest) -> HttpResponseBase:
+    user = _current_user(request)
+    next_url = safe_next(request, request.POST.get("next", request.GET.get("next")), "")
+    done = next_url or reverse(settings.LOGIN_REDIRECT_URL)
+    if _verified(request):
+        return HttpResponseRedirect(done)
+    if not services.has_confirmed_device(user):
+        if not _needs_second_factor(user):
+            return HttpResponseRedirect(done)
+        return redirect(_with_next("accounts:otp_setup", next_url))
+    form = forms.CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.check_second_factor(user, token=form.cleaned_data["code"], ip=client_ip(request))
+        except InvalidInput as exc:
+            _form_error(form, exc)
+        else:
+            _elevate(request, device)
+            return HttpResponseRedirect(done)
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def otp_setup(request: HttpRequest) -> HttpResponseBase:
+    """Staff without an authenticator: make a key (POST), show its otpauth URI and secret,
+    confirm it with one code. No external QR service: the URI and secret are shown as text."""
+    user = _current_user(request)
+    next_url = safe_next(request, request.POST.get("next", request.GET.get("next")), "")
+    if services.has_confirmed_device(user):
+        if _verified(request):
+            messages.info(request, _("Two-factor authentication is already set up."))
+            return redirect("accounts:profile")
+        return redirect(_with_next("accounts:otp_verify", next_url))
+    form = forms.CodeForm(request.POST if request.POST.get("action") == "confirm" else None)
+    if request.method == "POST":
+        if request.POST.get("action") == "start":
+            services.start_totp_setup(user, ip=client_ip(request))
+            return redirect(_with_next("accounts:otp_setup", next_url))
+        if form.is_valid():
+            try:
+                device = services.confirm_totp_device(user, token=form.cleaned_data["code"], ip=client_ip(request))
+            except InvalidInput as exc:
+                _form_error(form, exc)
+            else:
+                _elevate(request, device)
+                messages.success(request, _("Two-factor authentication is on."))
+                return HttpResponseRedirect(next_url or reverse(settings.LOGIN_REDIRECT_URL))
+    device = services.pending_device(user)
+    context: dict[str, Any] = {"form": form, "next": next_url, "device": device}
+    if device is not None:
+        context["secret"] = services.totp_secret(device)
+        context["uri"] = device.config_url
+    return render(request, "accounts/otp_setup.html", context)
+
+
+# Language -------------------------------------------------------------------------------
+
+
+def _set_language_cookie(request: HttpRequest, response: HttpResponse, language: str) -> None:
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
@@ -57,4 +334,16 @@ def set_language(request: HttpRequest) -> HttpResponse:
         samesite="Lax",
         secure=request.is_secure(),
     )
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    language = request.POST.get("language", "")
+    target = safe_next(request, request.POST.get("next"))
+    response = HttpResponseRedirect(target)
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        return response
+    if isinstance(request.user, User):
+        services.set_language(request.user, language=language, actor=request.user)
+    _set_language_cookie(request, response, language)
     return response

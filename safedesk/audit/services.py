@@ -42,7 +42,12 @@ def record(
     target_type = ""
     if target is not None:
         target_type = f"{target._meta.app_label}.{target._meta.model_name}"
-        target_ref = target_ref or str(getattr(target, "public_ref", "") or getattr(target, "slug", "") or target.pk)
+        target_ref = target_ref or str(
+            getattr(target, "public_ref", "")
+            or getattr(target, "slug", "")
+            or getattr(target, "public_id", "")
+            or target.pk
+        )
     return AuditEvent.objects.create(
         actor=actor_obj,
         actor_label=label[:200],

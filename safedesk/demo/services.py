@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safedesk.accounts.models import Role, User
 from safedesk.audit.services import record
+from safedesk.helpcenter.services import import_articles
 
 DEMO_DOMAIN = "demo.safedesk.test"
 PERSONAS: list[tuple[str, str, str]] = [
@@ -81,6 +82,13 @@ def ensure_demo_users(data_dir: Path) -> list[DemoLogin]:
     return logins
 
 
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+
+
 def load_demo_content() -> str:
-    """Demo help-center content. Unfinished: the article import lands later in issue #2."""
-    return "no demo articles yet"
+    """Import the demo help-center articles (idempotent: a second run changes nothing)."""
+    actor = User.objects.filter(email=f"root@{DEMO_DOMAIN}").first()
+    result = import_articles(CONTENT_DIR, actor=actor)
+    if result.errors:
+        raise ValueError("demo content does not import cleanly: " + "; ".join(result.errors))
+    return f"articles: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"

@@ -4,6 +4,8 @@ docs/deploy-scaleout.md."""
 
 from __future__ import annotations
 
+import signal
+import warnings
 from typing import Any
 
 from django.conf import settings
@@ -29,14 +31,20 @@ class Command(BaseCommand):
         port = options["port"] or settings.CONFIG.port
         if settings.CONFIG.embedded:
             call_command("migrate", interactive=False, verbosity=0)
+        settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+        # Static files are small; Django consuming WhiteNoise's file iterator in one go is fine.
+        warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
         warm_up()
         worker = None
         if settings.CONFIG.embedded and not options["no_worker"]:
             worker = EmbeddedWorker()
             worker.start()
         self.stdout.write(f"safedesk ({settings.SAFEDESK_MODE}) on http://{host}:{port}/")
+        # uvicorn handles SIGTERM/SIGINT itself, shuts down gracefully, then re-raises the signal
+        # to the handler that was there before it: this one, so that the process exits with 0.
+        signal.signal(signal.SIGTERM, lambda signum, frame: None)
+        signal.signal(signal.SIGINT, lambda signum, frame: None)
         try:
-            # uvicorn handles SIGTERM/SIGINT itself and returns when it has stopped.
             uvicorn.run(
                 "safedesk.asgi:application",
                 host=host,

@@ -1,0 +1,79 @@
+"""Forms validate shape only; the services decide and write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.utils.translation import gettext_lazy as _
+
+from safedesk.accounts.models import User
+
+
+class LoginForm(AuthenticationForm):
+    """Django's form: one message for an unknown address and a wrong password alike."""
+
+    username = forms.EmailField(label=_("Email address"), max_length=254)
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    display_name = forms.CharField(label=_("Display name"), max_length=120)
+    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords do not match."))
+        elif p1:
+            probe = User(email=data.get("email", ""), display_name=data.get("display_name", ""))
+            try:
+                password_validation.validate_password(p1, user=probe)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class ResetRequestForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=120)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+
+class PasswordChangeForm(SetPasswordForm):
+    """Current password, then the new one twice; saving is done by the view through services."""
+
+    old_password = forms.CharField(label=_("Current password"), strip=False, widget=forms.PasswordInput)
+
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+    def clean_old_password(self) -> str:
+        value: str = self.cleaned_data["old_password"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError(_("Your current password is not correct."), code="password_incorrect")
+        return value
+
+    def save(self, commit: bool = True) -> Any:
+        raise NotImplementedError("use safedesk.accounts.services.set_password")
+
+
+class ResetPasswordForm(SetPasswordForm):
+    def save(self, commit: bool = True) -> Any:
+        raise NotImplementedError("use safedesk.accounts.services.set_password")
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Six-digit code"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
+        error_messages={"invalid": _("Enter the six digits shown in your authenticator app.")},
+    )

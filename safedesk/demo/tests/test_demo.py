@@ -1,0 +1,47 @@
+"""`safedesk demo` sets up a usable desk, and running it again changes nothing."""
+
+from io import StringIO
+from pathlib import Path
+
+from django.core.management import call_command
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from safedesk.accounts.models import User
+from safedesk.demo.services import PERSONAS
+from safedesk.helpcenter.models import ArticleRevision, ArticleTranslation
+
+
+def run_demo(settings, data_dir: Path) -> str:
+    settings.DATA_DIR = data_dir
+    out = StringIO()
+    call_command("demo", stdout=out)
+    return out.getvalue()
+
+
+def test_it_prints_logins_with_totp_for_staff_and_loads_articles(db, settings, tmp_path: Path) -> None:
+    output = run_demo(settings, tmp_path)
+    for handle, _label, _role in PERSONAS:
+        assert f"{handle}@demo.safedesk.test" in output
+    assert output.count("TOTP secret:") == 3 and output.count("otpauth://totp/") == 3
+    assert (tmp_path / "demo-logins.json").stat().st_mode & 0o077 == 0
+    published = ArticleTranslation.objects.filter(status="published")
+    assert published.filter(lang="zh-hans").count() >= 30 and published.filter(lang="en").count() >= 30
+    # The printed password and TOTP secret really open the staff account.
+    sam = User.objects.get(email="sam@demo.safedesk.test")
+    password = output.split("sam@demo.safedesk.test")[1].split("password:")[1].split()[0]
+    assert sam.check_password(password)
+    device = TOTPDevice.objects.get(user=sam)
+    assert device.verify_token(f"{totp(device.bin_key):06d}")
+
+
+def test_it_is_idempotent(db, settings, tmp_path: Path) -> None:
+    run_demo(settings, tmp_path)
+    users, translations, revisions = User.objects.count(), ArticleTranslation.objects.count(), ArticleRevision.objects.count()
+    first_passwords = (tmp_path / "demo-logins.json").read_text()
+    output = run_demo(settings, tmp_path)
+    assert "0 created, 0 updated" in output
+    assert (User.objects.count(), ArticleTranslation.objects.count(), ArticleRevision.objects.count()) == (
+        users, translations, revisions,
+    )
+    assert (tmp_path / "demo-logins.json").read_text() == first_passwords
