@@ -25,10 +25,10 @@ import django  # noqa: E402
 
 django.setup()
 
+import corpus  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-import corpus  # noqa: E402
 from safedesk.helpcenter import services as hc_services  # noqa: E402
 from safedesk.helpcenter.models import Article, ArticleTranslation, Category, Status  # noqa: E402
 from safedesk.helpcenter.selectors import article_url  # noqa: E402
@@ -65,8 +65,13 @@ def seed(count: int) -> dict[str, float | int]:
             for lang, title, body in (("en", g.title_en, g.body_en), ("zh-hans", g.title_zh, g.body_zh)):
                 rows.append(
                     ArticleTranslation(
-                        article_id=ids[g.key], lang=lang, title=title, slug=f"{g.key}-{lang}", body=body,
-                        status=Status.PUBLISHED, published_at=now,
+                        article_id=ids[g.key],
+                        lang=lang,
+                        title=title,
+                        slug=f"{g.key}-{lang}",
+                        body=body,
+                        status=Status.PUBLISHED,
+                        published_at=now,
                     )
                 )
         ArticleTranslation.objects.bulk_create(rows, batch_size=1000)
@@ -74,8 +79,13 @@ def seed(count: int) -> dict[str, float | int]:
     t1 = time.perf_counter()
     docs = (
         search_services.DocumentInput(
-            kind="article", key=tr.article.key, lang=tr.lang, title=tr.title, body=to_plain(tr.body),
-            url=article_url(tr.slug), tags=" ".join(tr.article.tags),
+            kind="article",
+            key=tr.article.key,
+            lang=tr.lang,
+            title=tr.title,
+            body=to_plain(tr.body),
+            url=article_url(tr.slug),
+            tags=" ".join(tr.article.tags),
         )
         for tr in ArticleTranslation.objects.filter(article__key__startswith="bench-").select_related("article")
     )

@@ -53,7 +53,9 @@ def free_port() -> int:
 
 
 def base_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEDESK_") and k not in {"DATABASE_URL", "REDIS_URL"}}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("SAFEDESK_") and k not in {"DATABASE_URL", "REDIS_URL"}
+    }
     env.update({"SAFEDESK_DATA_DIR": str(data_dir), "SAFEDESK_SEARCH_RATE": "0", "SAFEDESK_LOG_LEVEL": "WARNING"})
     return env
 
@@ -104,8 +106,16 @@ def wait_http(url: str, timeout: float = 120) -> None:
 
 def start_server(mode: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     if mode == "scaleout":
-        cmd = [str(BIN / "gunicorn"), "safedesk.wsgi:application", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
-               "warning"]
+        cmd = [
+            str(BIN / "gunicorn"),
+            "safedesk.wsgi:application",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ]
     else:
         cmd = [str(BIN / "safedesk"), "serve", "--no-worker", "--port", str(port)]
     return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -124,7 +134,11 @@ def wrk(base: str, paths_file: Path, conns: int, seconds: int) -> dict[str, Any]
     env = dict(os.environ, SAFEDESK_BENCH_PATHS=str(paths_file))
     out = subprocess.run(
         ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s", "-s", str(HERE / "paths.lua"), base],
-        env=env, capture_output=True, text=True, check=True, timeout=seconds + 60,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
     ).stdout
     line = next(line for line in out.splitlines() if line.startswith("RESULT "))
     r = json.loads(line[len("RESULT ") :])
@@ -160,8 +174,10 @@ def measure(label: str, base: str, paths: Path, rounds: int, lat_s: int, load_s:
             "requests": sum(r["requests"] for r in rs),
             "rounds_rps": [round(r["rps"], 1) for r in rs],
         }
-    log(f"{label}: 1 conn p99 {result['c1']['p99_ms']} ms, 8 conns p99 {result['c8']['p99_ms']} ms, "
-        f"{result['c8']['rps']} req/s")
+    log(
+        f"{label}: 1 conn p99 {result['c1']['p99_ms']} ms, 8 conns p99 {result['c8']['p99_ms']} ms, "
+        f"{result['c8']['rps']} req/s"
+    )
     return result
 
 
@@ -214,15 +230,32 @@ def run_peer(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     paths.write_text("\n".join(f"/helpdesk/kb/{s}/" for s in truth["kb_category_slug"].values()) + "\n")
     port = free_port()
     proc = subprocess.Popen(
-        [str(peer / ".venv" / "bin" / "gunicorn"), "--chdir", str(peer / "site"), "--workers", "2", "-b",
-         f"127.0.0.1:{port}", "--log-level", "warning", "hdbench.wsgi:application"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(peer / ".venv" / "bin" / "gunicorn"),
+            "--chdir",
+            str(peer / "site"),
+            "--workers",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "hdbench.wsgi:application",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base + "/helpdesk/kb/")
-        return measure("peer KB category page (django-helpdesk, SQLite, gunicorn 2)", base, paths, args.rounds,
-                       args.lat_s, args.load_s)
+        return measure(
+            "peer KB category page (django-helpdesk, SQLite, gunicorn 2)",
+            base,
+            paths,
+            args.rounds,
+            args.lat_s,
+            args.load_s,
+        )
     finally:
         stop(proc)
 
@@ -244,8 +277,11 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {r['mode']} | {s['index_build_s']} s ({s['indexed_documents']:,} docs) | {s['index_docs_per_s']:,} | "
             f"{i['p50_ms']} / {i['p99_ms']} | {rc['recall_at_1']:.1%} | {rc['recall_at_3']:.1%} |"
         )
-    lines += ["", "| HTTP | 1 conn req/s | 1 conn p50 / p99 ms | 8 conns req/s | 8 conns p50 / p99 ms | errors |",
-              "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines += [
+        "",
+        "| HTTP | 1 conn req/s | 1 conn p50 / p99 ms | 8 conns req/s | 8 conns p50 / p99 ms | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     rows = [h for r in report["modes"] for h in r["http"]] + ([report["peer"]] if report.get("peer") else [])
     for h in rows:
         c1, c8 = h["c1"], h["c8"]
@@ -279,10 +315,17 @@ def main() -> int:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     report: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": {"cores": os.cpu_count(), "cpu": platform.processor() or platform.machine(),
-                    "python": platform.python_version()},
-        "articles": args.articles, "rounds": args.rounds, "lat_s": args.lat_s, "load_s": args.load_s,
-        "vm_before": vm_check(), "modes": [],
+        "machine": {
+            "cores": os.cpu_count(),
+            "cpu": platform.processor() or platform.machine(),
+            "python": platform.python_version(),
+        },
+        "articles": args.articles,
+        "rounds": args.rounds,
+        "lat_s": args.lat_s,
+        "load_s": args.load_s,
+        "vm_before": vm_check(),
+        "modes": [],
     }
     cpu = Path("/proc/cpuinfo")
     if cpu.exists():

@@ -1,4 +1,4 @@
-"""Reads of the search index. (Interface fixed in issue #2; the implementation is being built.)"""
+"""Reads of the search index (issue #2)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from safedesk.lib.errors import InvalidInput
+from safedesk.lib.text import clean_text
+from safedesk.search import snippets, synonyms, tokenize
+from safedesk.search.backends import Alt, Group, get_backend
+from safedesk.search.models import SearchDocument
+
+MAX_QUERY_LENGTH = 200
+MAX_LIMIT = 50
+# Query words beyond this many are ignored: they cost time and rarely change the best hits.
+MAX_GROUPS = 8
 
 
 @dataclass(frozen=True)
@@ -26,15 +38,153 @@ class SearchResult:
     terms: list[str]  # the search terms after segmentation and synonym expansion
 
 
+def clean_query(query: str) -> str:
+    """The query as searched, or InvalidInput (`query_too_long`, `invalid_characters`,
+    `invalid_encoding`)."""
+    if not isinstance(query, str):
+        raise InvalidInput(_("The search query is not valid."), code="invalid_query")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise InvalidInput(
+            _("The search query is too long (at most %(max)d characters).") % {"max": MAX_QUERY_LENGTH},
+            code="query_too_long",
+        )
+    return clean_text(query, field="q", max_length=MAX_QUERY_LENGTH, allow_empty=True, multiline=False)
+
+
+def build_groups(terms: list[str], prefix: str | None = None) -> list[Group]:
+    """One group per query word (or multi-word synonym), holding the word and its synonyms."""
+    table, longest = synonyms.expansions()
+    groups: list[Group] = []
+    seen: set[tuple[tuple[str, ...], ...]] = set()
+    i = 0
+    while i < len(terms):
+        for size in range(min(longest, len(terms) - i), 0, -1):
+            key = tuple(terms[i : i + size])
+            if size == 1 or key in table:
+                break
+        variants = table.get(key, (key,))
+        alts = tuple(Alt(v) for v in variants)
+        i += size
+        if prefix is not None and i == len(terms):
+            # The last word is still being typed: match words that start with it (and its stem).
+            extra = [Alt((p,), prefix=True) for p in dict.fromkeys([prefix, key[-1]]) if len(p) >= 2]
+            alts = alts + tuple(extra)
+        ident = tuple(sorted((a.tokens if not a.prefix else (*a.tokens, "*")) for a in alts))
+        if ident not in seen:
+            seen.add(ident)
+            groups.append(alts)
+    return groups[:MAX_GROUPS]
+
+
+def _for_language(groups: list[Group]) -> list[Group]:
+    """For English documents, Chinese synonyms only cost ranking time (English articles do not
+    contain them; Chinese articles do contain English words like 2FA or USDT, so not the reverse)."""
+    out: list[Group] = []
+    for group in groups:
+        kept = tuple(alt for alt in group if not any(tokenize.is_cjk(t) for t in alt.tokens))
+        out.append(kept or group)
+    return out
+
+
+def _run(groups: list[Group], *, kinds: Sequence[str], lang: str | None, limit: int) -> list[tuple[int, float, int]]:
+    """Ranked document ids in tiers: the asked language before the other; within a language,
+    title matches before body matches; every word matched, or (only when nothing matches every
+    word) some words matched."""
+    backend = get_backend()
+    langs: list[tuple[str | None, bool]] = [(None, True)] if lang is None else [(lang, True), (lang, False)]
+    modes = [True, False] if len(groups) > 1 else [True]
+    found: list[tuple[int, float, int]] = []
+    tier = 0
+    for require_all in modes:
+        if found:
+            break
+        for tier_lang, same in langs:
+            for title_only in (True, False):
+                need = limit - len(found)
+                if need <= 0:
+                    break
+                rows = backend.match(
+                    _for_language(groups) if tier_lang == "en" and same else groups,
+                    require_all=require_all,
+                    title_only=title_only,
+                    kinds=kinds,
+                    lang=tier_lang,
+                    same_lang=same,
+                    exclude=[doc_id for doc_id, _score, _tier in found],
+                    # A few more than needed, so that the per-document boost can reorder them.
+                    limit=need + min(need, 10),
+                )
+                found.extend((doc_id, score, tier) for doc_id, score in rows)
+                tier += 1
+    return found
+
+
+def _hits(ranked: list[tuple[int, float, int]], limit: int, terms: set[str], prefixes: Sequence[str]) -> list[Hit]:
+    if not ranked:
+        return []
+    docs = SearchDocument.objects.in_bulk([doc_id for doc_id, _score, _tier in ranked])
+    # The tier order stays (language, then all words before some words); within a tier the
+    # per-document boost may reorder the database's ranking.
+    scored = [(tier, score * docs[doc_id].boost, docs[doc_id]) for doc_id, score, tier in ranked if doc_id in docs]
+    scored.sort(key=lambda item: (item[0], -item[1]))
+    return [
+        Hit(
+            kind=doc.kind,
+            key=doc.key,
+            lang=doc.lang,
+            title=doc.title,
+            url=doc.url,
+            snippet=snippets.snippet(doc.body, terms, prefixes),
+            score=round(score, 6),
+        )
+        for _tier, score, doc in scored[:limit]
+    ]
+
+
+def _terms_of(groups: list[Group]) -> tuple[list[str], set[str], list[str]]:
+    shown: list[str] = []
+    tokens: set[str] = set()
+    prefixes: list[str] = []
+    for group in groups:
+        for alt in group:
+            if alt.prefix:
+                prefixes.append(alt.tokens[0])
+                continue
+            label = " ".join(alt.tokens)
+            if label not in shown:
+                shown.append(label)
+            tokens.update(alt.tokens)
+    return shown, tokens, prefixes
+
+
 def search(
     query: str, *, kinds: Sequence[str] = ("article",), lang: str | None = None, limit: int = 10
 ) -> SearchResult:
     """Best hits first. Raises InvalidInput (code `query_too_long`, `invalid_characters`, ...) for a
     query that cannot be searched; FTS/regex/SQL metacharacters are treated as plain text.
     With lang set, hits in that language come first and the other language fills up."""
-    raise NotImplementedError("search seam: being built under issue #2")
+    text = clean_query(query)
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    groups = build_groups(tokenize.query_terms(text))
+    shown, tokens, prefixes = _terms_of(groups)
+    if not groups:
+        return SearchResult(query=text, hits=[], terms=[])
+    ranked = _run(groups, kinds=list(kinds), lang=lang, limit=limit)
+    return SearchResult(query=text, hits=_hits(ranked, limit, tokens, prefixes), terms=shown)
 
 
 def suggest(prefix: str, *, kinds: Sequence[str] = ("article",), lang: str | None = None, limit: int = 8) -> list[Hit]:
     """Search-as-you-type: hits for a partial query (the last word may be incomplete)."""
-    raise NotImplementedError("search seam: being built under issue #2")
+    text = clean_query(prefix)
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    partial = tokenize.last_word_is_partial(text)
+    terms = tokenize.query_terms(text)
+    if partial is not None and partial in tokenize.STOPWORDS_EN:
+        # "ho" → "how" is a stopword once complete, but while typing it may become "hold".
+        terms.append(partial)
+    groups = build_groups(terms, prefix=partial if terms else None)
+    if not groups:
+        return []
+    _shown, tokens, prefixes = _terms_of(groups)
+    ranked = _run(groups, kinds=list(kinds), lang=lang, limit=limit)
+    return _hits(ranked, limit, tokens, prefixes)

@@ -37,11 +37,17 @@ def test_it_prints_logins_with_totp_for_staff_and_loads_articles(db, settings, t
 
 def test_it_is_idempotent(db, settings, tmp_path: Path) -> None:
     run_demo(settings, tmp_path)
-    users, translations, revisions = User.objects.count(), ArticleTranslation.objects.count(), ArticleRevision.objects.count()
+    users, translations, revisions = (
+        User.objects.count(),
+        ArticleTranslation.objects.count(),
+        ArticleRevision.objects.count(),
+    )
     first_passwords = (tmp_path / "demo-logins.json").read_text()
     output = run_demo(settings, tmp_path)
     assert "0 created, 0 updated" in output
     assert (User.objects.count(), ArticleTranslation.objects.count(), ArticleRevision.objects.count()) == (
-        users, translations, revisions,
+        users,
+        translations,
+        revisions,
     )
     assert (tmp_path / "demo-logins.json").read_text() == first_passwords

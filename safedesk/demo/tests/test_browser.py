@@ -1,0 +1,94 @@
+"""A person in real Chromium: open the help center, switch to Chinese, search, open the article,
+vote helpful. Runs against `safedesk demo` + `safedesk serve` in a scratch data dir."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from safedesk.tests.serving import running_safedesk
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="Chromium is not installed (apt-get install chromium); browser test skipped"
+    ),
+]
+# Flags this closed-network machine needs: no background calls home, no sandbox as root.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_safedesk(tmp_path_factory.mktemp("demo"), demo=True) as base:
+        yield base
+
+
+@dataclass
+class Tab:
+    page: Any
+    problems: list[str] = field(default_factory=list)  # console errors, CSP violations, page errors
+
+
+@pytest.fixture
+def tab() -> Iterator[Tab]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+        pg = context.new_page()
+        opened = Tab(pg)
+        pg.on("console", lambda m: opened.problems.append(m.text) if m.type == "error" else None)
+        pg.on("pageerror", lambda e: opened.problems.append(str(e)))
+        yield opened
+        browser.close()
+
+
+def test_it_finds_and_rates_an_answer_in_chinese(demo_site: str, tab: Tab, tmp_path: Path) -> None:
+    page = tab.page
+    page.goto(demo_site + "/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.screenshot(path=str(tmp_path / "home.png"), full_page=True)
+
+    # Switching the language submits the switcher (safedesk.js) and reloads the page in Chinese.
+    with page.expect_navigation():
+        page.select_option("#lang-select", "zh-hans")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert "帮助中心" in page.content()
+
+    page.fill("#hc-q", "账户 锁定")
+    with page.expect_navigation():
+        page.press("#hc-q", "Enter")
+    first = page.locator("ol.results li.result").first
+    first.wait_for()
+    assert "锁定" in first.inner_text()
+    assert first.locator("mark").count() >= 1
+    page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
+
+    with page.expect_navigation():
+        first.locator("a").first.click()
+    assert "/help/articles/" in page.url
+    assert "锁定" in page.locator("h1").inner_text()
+
+    page.locator("#feedback button[value=yes]").click()
+    thanks = page.locator("#feedback .feedback-thanks")
+    thanks.wait_for(timeout=10_000)
+    assert "感谢" in thanks.inner_text()
+    page.screenshot(path=str(tmp_path / "article.png"), full_page=True)
+    assert (tmp_path / "home.png").stat().st_size > 10_000
+    assert tab.problems == []
