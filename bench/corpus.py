@@ -1,6 +1,7 @@
 """Deterministic zh/en help-center articles for the search benchmark (random.Random(20261122)).
 
-Each generated article has both a zh-hans and an en translation with realistic support wording
+Each generated article is in Chinese only (40 %), English only (35 %) or both (25 %), the language
+mix of the peer benchmark's data, with realistic support wording
 about one of 20 topics, varied by coin, network, amount, app version and step order, so that
 common words (fee, 账户, withdrawal, 提币) occur in thousands of documents, as they would in a
 large real help center.
@@ -89,10 +90,19 @@ THINGS_ZH = ["余额", "状态", "参考编号", "网络费用", "限额", "设�
 class GeneratedArticle:
     key: str
     category: str
+    langs: str  # "zh-hans", "en" or "both"
     title_en: str
     body_en: str
     title_zh: str
     body_zh: str
+
+    def translations(self) -> list[tuple[str, str, str]]:
+        out = []
+        if self.langs in {"en", "both"}:
+            out.append(("en", self.title_en, self.body_en))
+        if self.langs in {"zh-hans", "both"}:
+            out.append(("zh-hans", self.title_zh, self.body_zh))
+        return out
 
 
 def _fill(rng: random.Random, template: str, lang: str, coin: str, net: str) -> str:
@@ -122,9 +132,13 @@ def generate(count: int, seed: int = SEED) -> Iterator[GeneratedArticle]:
         zh = [_fill(rng, s, "zh", coin, net) for s in rng.sample(SENTENCES_ZH, k=min(n_sent, len(SENTENCES_ZH)))]
         en.append("Keywords: " + _fill(rng, en_topic[2], "en", coin, net) + ".")
         zh.append("关键词：" + _fill(rng, zh_topic[2], "zh", coin, net) + "。")
+        # The peer benchmark's language mix: 40 % Chinese only, 35 % English only, 25 % both.
+        roll = rng.random()
+        langs = "zh-hans" if roll < 0.40 else "en" if roll < 0.75 else "both"
         yield GeneratedArticle(
             key=f"bench-{i:05d}",
             category=en_topic[0],
+            langs=langs,
             title_en=f"{title_en} (#{i})",
             body_en=" ".join(en),
             title_zh=f"{title_zh}（#{i}）",

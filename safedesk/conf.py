@@ -36,6 +36,7 @@ VARIABLES: dict[str, str] = {
     "SAFEDESK_EMAIL_TLS": "1 to use STARTTLS",
     "SAFEDESK_FROM_EMAIL": "sender address of outgoing emails",
     "SAFEDESK_SEARCH_RATE": "public search requests allowed per client per minute",
+    "SAFEDESK_SEARCH_CACHE_SECONDS": "how long search results are cached (0 turns the result cache off)",
     "SAFEDESK_TRUSTED_PROXY_COUNT": "number of reverse proxies whose X-Forwarded-For hop is trusted",
     "SAFEDESK_TEST_DATABASE_URL": "PostgreSQL URL for the second run of the test suite",
     "SAFEDESK_LOG_LEVEL": "log level of the safedesk loggers",
@@ -125,6 +126,7 @@ class Config:
     email_tls: bool
     from_email: str
     search_rate_per_minute: int
+    search_cache_seconds: int
     trusted_proxy_count: int
     log_level: str
 
@@ -196,6 +198,7 @@ def load() -> Config:
         email_tls=_flag("SAFEDESK_EMAIL_TLS"),
         from_email=_get("SAFEDESK_FROM_EMAIL", "support@safedesk.localhost"),
         search_rate_per_minute=_int("SAFEDESK_SEARCH_RATE", 60),
+        search_cache_seconds=_int("SAFEDESK_SEARCH_CACHE_SECONDS", 300),
         trusted_proxy_count=_int("SAFEDESK_TRUSTED_PROXY_COUNT", 0),
         log_level=_get("SAFEDESK_LOG_LEVEL", "INFO") or "INFO",
     )

@@ -7,3 +7,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safedesk.settings")
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 application = get_wsgi_application()
+
+from safedesk.search.warmup import warm_up  # noqa: E402
+
+# Each web worker loads the segmenter's dictionary before its first request, not during it.
+warm_up()

@@ -204,23 +204,28 @@ def _published_hits(hits: Sequence[search_selectors.Hit]) -> list[ArticleHit]:
     keys = {h.key for h in hits if h.kind == SEARCH_KIND}
     if not keys:
         return []
-    live = {
-        (t.article.key, t.lang): t
-        for t in published_translations().filter(article__key__in=keys).select_related("article")
-    }
+    # Only the columns a hit needs: this runs on every search request.
+    rows = (
+        published_translations()
+        .filter(article__key__in=keys)
+        .order_by()
+        .values_list("article__key", "lang", "slug", "title")
+    )
+    live = {(key, lang): (slug, title) for key, lang, slug, title in rows}
     results: list[ArticleHit] = []
     for h in hits:
-        tr = live.get((h.key, h.lang))
-        if h.kind != SEARCH_KIND or tr is None:
+        found = live.get((h.key, h.lang))
+        if h.kind != SEARCH_KIND or found is None:
             continue
+        slug, title = found
         results.append(
             ArticleHit(
                 key=h.key,
-                slug=tr.slug,
-                title=tr.title,
+                slug=slug,
+                title=title,
                 snippet=h.snippet,
-                url=article_url(tr.slug),
-                lang=tr.lang,
+                url=article_url(slug),
+                lang=h.lang,
                 score=h.score,
             )
         )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from safedesk.lib.errors import InvalidInput
 from safedesk.lib.text import clean_text
-from safedesk.search import snippets, synonyms, tokenize
+from safedesk.search import snippets, synonyms, tokenize, versions
 from safedesk.search.backends import Alt, Group, get_backend
 from safedesk.search.models import SearchDocument
 
@@ -94,35 +97,51 @@ def _run(groups: list[Group], *, kinds: Sequence[str], lang: str | None, limit: 
     langs: list[tuple[str | None, bool]] = [(None, True)] if lang is None else [(lang, True), (lang, False)]
     modes = [True, False] if len(groups) > 1 else [True]
     found: list[tuple[int, float, int]] = []
-    tier = 0
     for require_all in modes:
         if found:
             break
-        for tier_lang, same in langs:
-            for title_only in (True, False):
-                need = limit - len(found)
-                if need <= 0:
-                    break
-                rows = backend.match(
-                    _for_language(groups) if tier_lang == "en" and same else groups,
-                    require_all=require_all,
-                    title_only=title_only,
-                    kinds=kinds,
-                    lang=tier_lang,
-                    same_lang=same,
-                    exclude=[doc_id for doc_id, _score, _tier in found],
-                    # A few more than needed, so that the per-document boost can reorder them.
-                    limit=need + min(need, 10),
-                )
-                found.extend((doc_id, score, tier) for doc_id, score in rows)
-                tier += 1
+        tiers = [
+            (_for_language(groups) if tier_lang == "en" and same else groups, title_only, tier_lang, same)
+            for tier_lang, same in langs
+            for title_only in (True, False)
+        ]
+        for tier, (tier_groups, title_only, tier_lang, same) in enumerate(tiers):
+            need = limit - len(found)
+            if need <= 0:
+                break
+            rows = backend.match(
+                tier_groups,
+                require_all=require_all,
+                title_only=title_only,
+                kinds=kinds,
+                lang=tier_lang,
+                same_lang=same,
+                exclude=[doc_id for doc_id, _score, _tier in found],
+                # A few more than needed, so that the per-document boost can reorder them.
+                limit=need + min(need, 10),
+            )
+            found.extend((doc_id, score, tier) for doc_id, score in rows)
     return found
+
+
+@dataclass(frozen=True)
+class _Doc:
+    kind: str
+    key: str
+    lang: str
+    title: str
+    body: str
+    url: str
+    boost: float
 
 
 def _hits(ranked: list[tuple[int, float, int]], limit: int, terms: set[str], prefixes: Sequence[str]) -> list[Hit]:
     if not ranked:
         return []
-    docs = SearchDocument.objects.in_bulk([doc_id for doc_id, _score, _tier in ranked])
+    fields = ("id", "kind", "key", "lang", "title", "body", "url", "boost")
+    # Plain rows, not model instances: this runs on every search.
+    rows = SearchDocument.objects.filter(id__in=[doc_id for doc_id, _score, _tier in ranked]).values_list(*fields)
+    docs = {row[0]: _Doc(*row[1:]) for row in rows}
     # The tier order stays (language, then all words before some words); within a tier the
     # per-document boost may reorder the database's ranking.
     scored = [(tier, score * docs[doc_id].boost, docs[doc_id]) for doc_id, score, tier in ranked if doc_id in docs]
@@ -157,6 +176,17 @@ def _terms_of(groups: list[Group]) -> tuple[list[str], set[str], list[str]]:
     return shown, tokens, prefixes
 
 
+def _result_key(kind: str, text: str, kinds: Sequence[str], lang: str | None, limit: int) -> str | None:
+    """The cache key of a result, or None when result caching is off. It names the current index
+    and synonym versions, so any change to either makes earlier results unreachable."""
+    if settings.SAFEDESK_SEARCH_CACHE_SECONDS <= 0:
+        return None
+    index, synonym = versions.index_version(), synonyms.current_version()
+    parts = [kind, text, ",".join(kinds), lang or "", str(limit), index, synonym]
+    digest = hashlib.blake2s("\x1f".join(parts).encode("utf-8", "replace"), digest_size=16).hexdigest()
+    return f"search:result:{digest}"
+
+
 def search(
     query: str, *, kinds: Sequence[str] = ("article",), lang: str | None = None, limit: int = 10
 ) -> SearchResult:
@@ -165,18 +195,38 @@ def search(
     With lang set, hits in that language come first and the other language fills up."""
     text = clean_query(query)
     limit = max(1, min(int(limit), MAX_LIMIT))
+    key = _result_key("search", text, kinds, lang, limit)
+    if key is not None:
+        cached = cache.get(key)
+        if isinstance(cached, SearchResult):
+            return cached
     groups = build_groups(tokenize.query_terms(text))
     shown, tokens, prefixes = _terms_of(groups)
     if not groups:
         return SearchResult(query=text, hits=[], terms=[])
     ranked = _run(groups, kinds=list(kinds), lang=lang, limit=limit)
-    return SearchResult(query=text, hits=_hits(ranked, limit, tokens, prefixes), terms=shown)
+    result = SearchResult(query=text, hits=_hits(ranked, limit, tokens, prefixes), terms=shown)
+    if key is not None:
+        cache.set(key, result, timeout=settings.SAFEDESK_SEARCH_CACHE_SECONDS)
+    return result
 
 
 def suggest(prefix: str, *, kinds: Sequence[str] = ("article",), lang: str | None = None, limit: int = 8) -> list[Hit]:
     """Search-as-you-type: hits for a partial query (the last word may be incomplete)."""
     text = clean_query(prefix)
     limit = max(1, min(int(limit), MAX_LIMIT))
+    key = _result_key("suggest", text, kinds, lang, limit)
+    if key is not None:
+        cached = cache.get(key)
+        if isinstance(cached, list):
+            return cached
+    hits = _suggest(text, kinds=kinds, lang=lang, limit=limit)
+    if key is not None:
+        cache.set(key, hits, timeout=settings.SAFEDESK_SEARCH_CACHE_SECONDS)
+    return hits
+
+
+def _suggest(text: str, *, kinds: Sequence[str], lang: str | None, limit: int) -> list[Hit]:
     partial = tokenize.last_word_is_partial(text)
     terms = tokenize.query_terms(text)
     if partial is not None and partial in tokenize.STOPWORDS_EN:

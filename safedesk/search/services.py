@@ -16,8 +16,9 @@ from safedesk.audit.services import record as audit_record
 from safedesk.lib.errors import InvalidInput, NotFound
 from safedesk.lib.text import clean_text
 from safedesk.search import synonyms, tokenize
-from safedesk.search.backends import Row, get_backend
+from safedesk.search.backends import KIND_CODES, Row, get_backend
 from safedesk.search.models import SearchDocument, SynonymGroup, ZeroResultQuery, split_terms
+from safedesk.search.versions import bump_index_version
 
 LANGS = ("zh-hans", "en")
 MAX_QUERY_LENGTH = 200
@@ -37,7 +38,7 @@ class DocumentInput:
 
 
 def _check(doc: DocumentInput) -> None:
-    if not _KIND.fullmatch(doc.kind):
+    if not _KIND.fullmatch(doc.kind) or doc.kind not in KIND_CODES:
         raise InvalidInput(_("Unknown kind of search document."), code="invalid_kind")
     if doc.lang not in LANGS:
         raise InvalidInput(_("Unknown language."), code="invalid_lang")
@@ -82,9 +83,14 @@ def index_many(docs: Iterable[DocumentInput], *, batch_size: int = 500) -> int:
             stale = [pk for pk, kind, key, lang in existing if (kind, key, lang) in wanted]
             if stale:
                 SearchDocument.objects.filter(id__in=stale).delete()
+            ids: list[int | None] = [None] * len(unique)
+            allocated = backend.allocate_ids([(d.kind, d.lang) for d in unique])
+            if allocated is not None:
+                ids = list(allocated)
             created = SearchDocument.objects.bulk_create(
                 [
                     SearchDocument(
+                        id=doc_id,
                         kind=d.kind,
                         key=d.key,
                         lang=d.lang,
@@ -94,9 +100,10 @@ def index_many(docs: Iterable[DocumentInput], *, batch_size: int = 500) -> int:
                         tags=d.tags[:500],
                         boost=float(d.boost),
                     )
-                    for d in unique
+                    for doc_id, d in zip(ids, unique, strict=True)
                 ]
             )
+            bump_index_version()
             backend.store(
                 [
                     Row(obj.pk, t.kind, t.lang, t.title_terms, t.body_terms)
@@ -125,6 +132,7 @@ def remove_document(*, kind: str, key: str, lang: str | None = None) -> None:
     with transaction.atomic():
         # On SQLite a trigger removes the FTS5 row; on PostgreSQL the vector lives in the row.
         qs.delete()
+        bump_index_version()
 
 
 def normalize_logged_query(query: str) -> str | None:

@@ -16,14 +16,25 @@ _WORD = re.compile(r"[^\W_]+")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
+def _candidates(word_terms: Collection[str], prefixes: Collection[str]) -> re.Pattern[str] | None:
+    """A pattern for the words that may match: those starting like a term (stems are prefixes of
+    their surface forms) or like a typed prefix. Everything else is skipped without stemming."""
+    starts = {t[:3] for t in word_terms} | {p[:3] for p in prefixes}
+    if not starts:
+        return None
+    alternatives = "|".join(sorted((re.escape(s) for s in starts), key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
+
+
 def find_spans(text: str, terms: Collection[str], prefixes: Collection[str] = ()) -> list[tuple[int, int, str]]:
     """(start, end, term) of every place `text` shows one of `terms` (index terms: stems or
     Chinese words) or starts a word with one of `prefixes`; overlaps merged."""
     spans: list[tuple[int, int, str]] = []
     cjk_terms = [t for t in terms if tokenize.is_cjk(t)]
     word_terms = {t for t in terms if not tokenize.is_cjk(t)}
-    if word_terms or prefixes:
-        for m in _WORD.finditer(text):
+    pattern = _candidates(word_terms, prefixes)
+    if pattern is not None:
+        for m in pattern.finditer(text):
             word = m.group(0)
             if _CJK_RUN.search(word):
                 continue

@@ -12,6 +12,7 @@ import uuid
 from django.core.cache import cache
 
 from safedesk.search import tokenize
+from safedesk.search.versions import ensure_version
 
 # Seeded by migration 0002; agents edit the list afterwards at search/synonyms/.
 SEED_GROUPS: tuple[tuple[str, ...], ...] = (
@@ -72,7 +73,7 @@ SEED_GROUPS: tuple[tuple[str, ...], ...] = (
     ("最低", "最小", "minimum", "min"),
 )
 
-_VERSION_KEY = "search:synonyms:version"
+VERSION_KEY = "search:synonyms:version"
 
 Variant = tuple[str, ...]
 
@@ -108,13 +109,14 @@ def _load() -> list[list[str]]:
     return [g.term_list() for g in SynonymGroup.objects.only("terms")]
 
 
+def current_version() -> str:
+    """The synonym version in the shared cache, created if missing."""
+    return ensure_version(VERSION_KEY)
+
+
 def expansions() -> tuple[dict[Variant, tuple[Variant, ...]], int]:
     """The current map (variant → all its synonyms, itself first) and its longest key."""
-    version = cache.get(_VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.add(_VERSION_KEY, version, timeout=None)
-        version = cache.get(_VERSION_KEY) or version
+    version = current_version()
     if version != _cached.version:
         with _cached.lock:
             if version != _cached.version:
@@ -127,5 +129,5 @@ def expansions() -> tuple[dict[Variant, tuple[Variant, ...]], int]:
 
 def invalidate() -> None:
     """Every process rebuilds its map on its next search (call after commit)."""
-    cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
     _cached.version = None

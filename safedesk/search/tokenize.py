@@ -131,8 +131,12 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+_ALL_CJK = re.compile(f"[{_CJK}]+")
+
+
+@functools.lru_cache(maxsize=65536)
 def is_cjk(token: str) -> bool:
-    return bool(token) and re.fullmatch(f"[{_CJK}]+", token) is not None
+    return bool(token) and _ALL_CJK.fullmatch(token) is not None
 
 
 def stem(word: str) -> str:

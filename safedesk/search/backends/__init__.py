@@ -32,8 +32,27 @@ class Row:
     body_terms: list[str]
 
 
+# Stable small codes for the kinds of searchable things and for the two languages. The SQLite
+# backend packs (kind, language) into the high bits of a document's id so that a search of one
+# kind and language is a rowid range, which FTS5 seeks directly (filtering on a marker column
+# instead cost ~2 ms per statement at 20,000 documents). New kinds are added here.
+KIND_CODES: dict[str, int] = {"article": 1, "topic": 2, "ticket": 3, "macro": 4}
+LANG_CODES: dict[str, int] = {"zh-hans": 0, "en": 1}
+PART_SHIFT = 40
+SEQ_MASK = (1 << PART_SHIFT) - 1
+
+
+def partition(kind: str, lang: str) -> int:
+    return KIND_CODES[kind] * 2 + LANG_CODES[lang]
+
+
 class Backend(Protocol):
     candidate_cap: int
+
+    def allocate_ids(self, keys: Sequence[tuple[str, str]]) -> list[int] | None:
+        """Ids for new documents of these (kind, lang), or None to let the database number them.
+        Called inside the indexing transaction."""
+        ...
 
     def store(self, rows: Sequence[Row]) -> None: ...
 

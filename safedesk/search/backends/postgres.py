@@ -84,6 +84,9 @@ class PostgresBackend:
                 ],
             )
 
+    def allocate_ids(self, keys: Sequence[tuple[str, str]]) -> list[int] | None:
+        return None  # the sequence numbers them; kind and language are indexed columns here
+
     def match(
         self,
         groups: Sequence[Group],

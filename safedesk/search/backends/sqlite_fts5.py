@@ -2,7 +2,8 @@
 
 Terms are stored joined by spaces; each query term is a double-quoted FTS5 string (quotes
 doubled), so no user character can become FTS5 syntax. `meta` holds kind and language markers
-(`karticle`, `lzhhans`) and is the only column user terms can never reach (column filter).
+(`karticle`, `lzhhans`) for inspection; searches select kind and language by rowid range (see
+KIND_CODES in backends/__init__.py), which FTS5 seeks without reading the markers.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from django.db import connection
 
-from safedesk.search.backends import Group, Row
+from safedesk.search.backends import KIND_CODES, LANG_CODES, PART_SHIFT, SEQ_MASK, Group, Row, partition
 
 # bm25() weights per column: title (with tags) counts five times the body; meta not at all.
 TITLE_WEIGHT = 5.0
@@ -65,6 +66,26 @@ class SqliteFts5Backend:
                 ],
             )
 
+    def allocate_ids(self, keys: Sequence[tuple[str, str]]) -> list[int] | None:
+        # SQLite has one writer at a time (BEGIN IMMEDIATE), so reading the highest sequence
+        # number inside the indexing transaction cannot race with another writer.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id & {SEQ_MASK}), 0) FROM search_searchdocument")  # noqa: S608
+            (last,) = cursor.fetchone()
+        return [(partition(kind, lang) << PART_SHIFT) | (last + i + 1) for i, (kind, lang) in enumerate(keys)]
+
+    def _ranges(self, kinds: Sequence[str], lang: str | None, same_lang: bool) -> list[tuple[int, int]]:
+        langs = [code for code in LANG_CODES if lang is None or (code == lang) == same_lang]
+        parts = sorted(partition(k, code) for k in kinds if k in KIND_CODES for code in langs)
+        ranges: list[tuple[int, int]] = []
+        for part in parts:
+            low, high = part << PART_SHIFT, ((part + 1) << PART_SHIFT) - 1
+            if ranges and ranges[-1][1] + 1 == low:
+                ranges[-1] = (ranges[-1][0], high)
+            else:
+                ranges.append((low, high))
+        return ranges
+
     def match(
         self,
         groups: Sequence[Group],
@@ -82,21 +103,38 @@ class SqliteFts5Backend:
         expr = (
             ("title" if title_only else "{title body}") + " : (" + compile_groups(groups, require_all=require_all) + ")"
         )
-        expr += " AND meta : (" + " OR ".join(quote(marker("k", k)) for k in kinds) + ")"
-        if lang is not None:
-            expr += (" AND " if same_lang else " NOT ") + "meta : " + quote(marker("l", lang))
+        found: list[tuple[int, float]] = []
+        for low, high in self._ranges(kinds, lang, same_lang):
+            found.extend(
+                self._match_range(
+                    expr,
+                    low,
+                    high,
+                    title_only=title_only,
+                    exclude=exclude,
+                    limit=limit,
+                    cap=self.candidate_cap,
+                )
+            )
+        found.sort(key=lambda item: -item[1])
+        return found[:limit]
+
+    def _match_range(
+        self, expr: str, low: int, high: int, *, title_only: bool, exclude: Sequence[int], limit: int, cap: int
+    ) -> list[tuple[int, float]]:
         # Only constants are formatted into the SQL; the match expression is a bound parameter.
         sql = (
             f"SELECT rowid, bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0) AS r "  # noqa: S608
-            "FROM search_fts WHERE search_fts MATCH %s"
+            "FROM search_fts WHERE search_fts MATCH %s AND rowid >= %s AND rowid <= %s"
         )
-        params: list[Any] = [expr]
+        params: list[Any] = [expr, low, high]
         if not title_only:
             with connection.cursor() as cursor:
                 # Rows come in rowid order: the rowid of the cap-th newest match bounds the range.
                 cursor.execute(
-                    "SELECT rowid FROM search_fts WHERE search_fts MATCH %s ORDER BY rowid DESC LIMIT 1 OFFSET %s",
-                    [expr, self.candidate_cap],
+                    "SELECT rowid FROM search_fts WHERE search_fts MATCH %s AND rowid >= %s AND rowid <= %s "
+                    "ORDER BY rowid DESC LIMIT 1 OFFSET %s",
+                    [expr, low, high, cap],
                 )
                 bound = cursor.fetchone()
             if bound is not None:

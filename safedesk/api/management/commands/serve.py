@@ -25,12 +25,14 @@ class Command(BaseCommand):
         import uvicorn
 
         from safedesk.jobs.runner import EmbeddedWorker
+        from safedesk.lib.db import refresh_planner_statistics
         from safedesk.search.warmup import warm_up
 
         host = options["host"] or settings.CONFIG.host
         port = options["port"] or settings.CONFIG.port
         if settings.CONFIG.embedded:
             call_command("migrate", interactive=False, verbosity=0)
+            refresh_planner_statistics()
         settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
         # Static files are small; Django consuming WhiteNoise's file iterator in one go is fine.
         warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
