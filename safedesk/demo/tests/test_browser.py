@@ -92,3 +92,12 @@ def test_it_finds_and_rates_an_answer_in_chinese(demo_site: str, tab: Tab, tmp_p
     page.screenshot(path=str(tmp_path / "article.png"), full_page=True)
     assert (tmp_path / "home.png").stat().st_size > 10_000
     assert tab.problems == []
+
+
+def test_it_shows_the_api_docs_offline_under_the_content_policy(demo_site: str, tab: Tab) -> None:
+    page = tab.page
+    page.goto(demo_site + "/api/docs")
+    page.locator(".swagger-ui .info .title").wait_for(timeout=15_000)
+    assert "safedesk API" in page.locator(".swagger-ui .info .title").inner_text()
+    page.locator(".opblock-summary-path", has_text="/api/v1/articles/search").first.wait_for()
+    assert tab.problems == []

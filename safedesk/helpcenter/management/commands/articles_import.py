@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from safedesk.helpcenter.services import import_articles, resolve_actor
+from safedesk.lib.db import refresh_planner_statistics
 from safedesk.lib.errors import InvalidInput
 
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         if not folder.is_dir():
             raise CommandError(f"{folder} is not a folder")
         result = import_articles(folder, actor=self._actor(actor))
+        refresh_planner_statistics()  # a bulk import changes the tables' shape
         for error in result.errors:
             self.stderr.write(f"error: {error}")
         self.stdout.write(
