@@ -420,9 +420,6 @@ def record_feedback(
 # ---- import / export -----------------------------------------------------------------------
 
 
-DEMO_ACTOR_EMAIL = "root@demo.safedesk.test"
-
-
 def resolve_actor(email: str) -> Any:
     """The person a command-line or demo change is recorded for: the user with `email`, or the
     label "command line" when no email is given (the audit log keeps the label)."""
@@ -432,12 +429,6 @@ def resolve_actor(email: str) -> Any:
     if user is None:
         raise InvalidInput(_("No user has this email address."), code="unknown_actor", field="actor")
     return user
-
-
-def import_demo_articles(folder: Path) -> ImportResult:
-    """Seed-friendly import: recorded for the demo admin when it exists, else for "demo"."""
-    actor = User.objects.filter(email=DEMO_ACTOR_EMAIL).first() or "demo"
-    return import_articles(folder, actor=actor)
 
 
 @dataclass

@@ -182,35 +182,31 @@ def _runs(text: str) -> Iterator[tuple[bool, str]]:
             yield False, match.group(2)
 
 
-def index_terms(text: str) -> list[str]:
-    """Terms of a document, in order. Chinese uses jieba's search mode, which emits both the
-    whole words and their dictionary sub-words (谷歌验证器 → 谷歌, 验证, 验证器, 谷歌验证器), so
-    a query segmented in precise mode always finds its words."""
+def _terms(text: str, *, for_index: bool) -> list[str]:
     out: list[str] = []
     tok = _jieba()
     for cjk, run in _runs(text):
         if cjk:
-            out.extend(w for w in tok.cut_for_search(run, HMM=False) if w not in STOPWORDS_ZH)
+            words = tok.cut_for_search(run, HMM=False) if for_index else tok.cut(run, HMM=False)
+            out.extend(w for w in words if w not in STOPWORDS_ZH)
         else:
             term = word_term(run)
             if term:
                 out.append(term)
     return out
+
+
+def index_terms(text: str) -> list[str]:
+    """Terms of a document, in order. Chinese uses jieba's search mode, which emits both the
+    whole words and their dictionary sub-words (谷歌验证器 → 谷歌, 验证, 验证器, 谷歌验证器), so
+    a query segmented in precise mode always finds its words."""
+    return _terms(text, for_index=True)
 
 
 def query_terms(text: str) -> list[str]:
     """Terms of a query, in order (jieba precise mode; HMM off so that unknown words split the
     same way whatever surrounds them)."""
-    out: list[str] = []
-    tok = _jieba()
-    for cjk, run in _runs(text):
-        if cjk:
-            out.extend(w for w in tok.cut(run, HMM=False) if w not in STOPWORDS_ZH)
-        else:
-            term = word_term(run)
-            if term:
-                out.append(term)
-    return out
+    return _terms(text, for_index=False)
 
 
 def last_word_is_partial(text: str) -> str | None:
