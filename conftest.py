@@ -17,6 +17,9 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+# Browser fixtures (`browser`, `tab`) live beside the serving helpers.
+pytest_plugins = ["safedesk.tests.browser"]
+
 PASSWORD = "correct horse battery staple 42"
 
 

@@ -37,6 +37,9 @@ VARIABLES: dict[str, str] = {
     "SAFEDESK_FROM_EMAIL": "sender address of outgoing emails",
     "SAFEDESK_SEARCH_RATE": "public search requests allowed per client per minute",
     "SAFEDESK_SEARCH_CACHE_SECONDS": "how long search results are cached (0 turns the result cache off)",
+    "SAFEDESK_TICKET_REOPEN_DAYS": "days after a ticket is solved during which its customer may reopen it",
+    "SAFEDESK_TICKET_RATE": "tickets a client (signed-in customer or guest address) may submit per hour",
+    "SAFEDESK_GUEST_LINK_HOURS": "hours a guest's ticket confirmation link stays valid",
     "SAFEDESK_TRUSTED_PROXY_COUNT": "number of reverse proxies whose X-Forwarded-For hop is trusted",
     "SAFEDESK_TEST_DATABASE_URL": "PostgreSQL URL for the second run of the test suite",
     "SAFEDESK_LOG_LEVEL": "log level of the safedesk loggers",
@@ -127,6 +130,9 @@ class Config:
     from_email: str
     search_rate_per_minute: int
     search_cache_seconds: int
+    ticket_reopen_days: int
+    ticket_rate_per_hour: int
+    guest_link_hours: int
     trusted_proxy_count: int
     log_level: str
 
@@ -199,6 +205,9 @@ def load() -> Config:
         from_email=_get("SAFEDESK_FROM_EMAIL", "support@safedesk.localhost"),
         search_rate_per_minute=_int("SAFEDESK_SEARCH_RATE", 60),
         search_cache_seconds=_int("SAFEDESK_SEARCH_CACHE_SECONDS", 300),
+        ticket_reopen_days=_int("SAFEDESK_TICKET_REOPEN_DAYS", 7),
+        ticket_rate_per_hour=_int("SAFEDESK_TICKET_RATE", 20),
+        guest_link_hours=_int("SAFEDESK_GUEST_LINK_HOURS", 24),
         trusted_proxy_count=_int("SAFEDESK_TRUSTED_PROXY_COUNT", 0),
         log_level=_get("SAFEDESK_LOG_LEVEL", "INFO") or "INFO",
     )

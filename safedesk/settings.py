@@ -21,6 +21,9 @@ SITE_URL = CONFIG.site_url
 SAFEDESK_TRUSTED_PROXY_COUNT = CONFIG.trusted_proxy_count
 SAFEDESK_SEARCH_RATE_PER_MINUTE = CONFIG.search_rate_per_minute
 SAFEDESK_SEARCH_CACHE_SECONDS = CONFIG.search_cache_seconds
+SAFEDESK_TICKET_REOPEN_DAYS = CONFIG.ticket_reopen_days
+SAFEDESK_TICKET_RATE_PER_HOUR = CONFIG.ticket_rate_per_hour
+SAFEDESK_GUEST_LINK_HOURS = CONFIG.guest_link_hours
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -45,6 +48,7 @@ INSTALLED_APPS = [
     "safedesk.search",
     "safedesk.accounts",
     "safedesk.helpcenter",
+    "safedesk.tickets",
     "safedesk.api",
     "safedesk.demo",
 ]

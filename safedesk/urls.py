@@ -5,6 +5,7 @@ from safedesk.api.main import api, docs
 
 urlpatterns = [
     path("", include("safedesk.helpcenter.urls")),
+    path("", include("safedesk.tickets.urls")),
     path("accounts/", include("safedesk.accounts.urls")),
     path("agent/audit/", include("safedesk.audit.urls")),
     path("search/", include("safedesk.search.urls")),

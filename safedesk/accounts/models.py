@@ -74,6 +74,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_staff_role(self) -> bool:
         return self.role in STAFF_ROLES
 
+    def may_reset_password(self) -> bool:
+        """Accounts with a password, and password-less ones whose address was proven (a guest who
+        confirmed a ticket by email sets a first password this way)."""
+        return self.is_active and (self.has_usable_password() or self.email_verified_at is not None)
+
     def has_role(self, role: str) -> bool:
         return ROLE_RANK.get(Role(self.role), 0) >= ROLE_RANK[Role(role)]
 

@@ -149,7 +149,7 @@ def request_password_reset(email: str, *, ip: str = "") -> None:
     ratelimit.hit("reset-email", address, limit=3, window=3600)
     with transaction.atomic():
         user = User.objects.filter(email=address, is_active=True).first()
-        if user is None or not user.has_usable_password():
+        if user is None or not user.may_reset_password():
             return
         record("accounts.password_reset_requested", actor="anonymous", target=user, ip=ip)
         enqueue(tasks.send_password_reset_email, str(user.public_id))

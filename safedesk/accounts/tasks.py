@@ -70,7 +70,7 @@ def send_signup_attempt_notice(public_id: str) -> None:
 @task(queue_name="email")
 def send_password_reset_email(public_id: str) -> None:
     user = _recipient(public_id)
-    if user is None or not user.has_usable_password():
+    if user is None or not user.may_reset_password():
         return
     path = reverse(
         "accounts:password_reset_confirm",

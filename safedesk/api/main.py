@@ -59,7 +59,18 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _error(request, exc.status_code, "http_error", str(exc))
+    # django-ninja raises these itself; give the common ones a stable code and our own words.
+    text = str(exc)
+    if exc.status_code == 403 and "CSRF" in text:
+        return _error(
+            request,
+            403,
+            "csrf_failed",
+            _("The security token of this request is missing or wrong. Reload the page and try again."),
+        )
+    if exc.status_code == 400 and "parse" in text.lower():
+        return _error(request, 400, "invalid_json", _("The request body is not valid JSON."))
+    return _error(request, exc.status_code, "http_error", text)
 
 
 @api.exception_handler(Exception)
@@ -75,8 +86,10 @@ def docs(request: HttpRequest) -> HttpResponse:
 def _register_routers() -> None:
     # Imported here so that every app's router is attached exactly once.
     from safedesk.helpcenter.api import router as helpcenter_router
+    from safedesk.tickets.api import router as tickets_router
 
     api.add_router("/articles", helpcenter_router)
+    api.add_router("/tickets", tickets_router)
 
 
 _register_routers()

@@ -25,7 +25,13 @@ def _header(value: str) -> str:
 
 
 def send_templated_email(
-    *, to: str, subject: str | Promise, template: str, context: dict[str, Any], language: str
+    *,
+    to: str,
+    subject: str | Promise,
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    reply_to: str = "",
 ) -> None:
     """Send `template` (.txt and .html) to one address in `language`."""
     supported = {code for code, _name in settings.LANGUAGES}
@@ -34,7 +40,11 @@ def send_templated_email(
         text = render_to_string(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
     message = EmailMultiAlternatives(
-        subject=subject_text, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[_header(to)]
+        subject=subject_text,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[_header(to)],
+        reply_to=[_header(reply_to)] if reply_to else None,
     )
     message.attach_alternative(html, "text/html")
     message.send(fail_silently=False)

@@ -25,6 +25,9 @@ class SearchDocument(models.Model):
         verbose_name = _("search document")
         verbose_name_plural = _("search documents")
         constraints = [models.UniqueConstraint(fields=["kind", "key", "lang"], name="search_document_unique")]
+        # The newest documents of one kind and language, in order: what a search of very common
+        # words walks on PostgreSQL (see backends/postgres.py).
+        indexes = [models.Index(fields=["kind", "lang", "-id"], name="search_document_part_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.key}:{self.lang}"

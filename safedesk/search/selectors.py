@@ -54,9 +54,9 @@ def clean_query(query: str) -> str:
     return clean_text(query, field="q", max_length=MAX_QUERY_LENGTH, allow_empty=True, multiline=False)
 
 
-def build_groups(terms: list[str], prefix: str | None = None) -> list[Group]:
+def build_groups(terms: list[str], prefix: str | None = None, *, synonym_version: str | None = None) -> list[Group]:
     """One group per query word (or multi-word synonym), holding the word and its synonyms."""
-    table, longest = synonyms.expansions()
+    table, longest = synonyms.expansions(synonym_version)
     groups: list[Group] = []
     seen: set[tuple[tuple[str, ...], ...]] = set()
     i = 0
@@ -79,14 +79,19 @@ def build_groups(terms: list[str], prefix: str | None = None) -> list[Group]:
     return groups[:MAX_GROUPS]
 
 
-def _for_language(groups: list[Group]) -> list[Group]:
-    """For English documents, Chinese synonyms only cost ranking time (English articles do not
-    contain them; Chinese articles do contain English words like 2FA or USDT, so not the reverse)."""
+def _for_english(groups: list[Group], *, require_all: bool) -> list[Group] | None:
+    """The groups to match English documents with, or None when none can match. English
+    documents do not contain Chinese words (Chinese ones do contain English words like 2FA or
+    USDT, so not the reverse): Chinese synonyms only cost time there, and a word with nothing but
+    Chinese forms can match no English document."""
     out: list[Group] = []
     for group in groups:
         kept = tuple(alt for alt in group if not any(tokenize.is_cjk(t) for t in alt.tokens))
-        out.append(kept or group)
-    return out
+        if kept:
+            out.append(kept)
+        elif require_all:
+            return None
+    return out or None
 
 
 def _run(groups: list[Group], *, kinds: Sequence[str], lang: str | None, limit: int) -> list[tuple[int, float, int]]:
@@ -100,8 +105,17 @@ def _run(groups: list[Group], *, kinds: Sequence[str], lang: str | None, limit: 
     for require_all in modes:
         if found:
             break
+        if require_all and lang is not None and not backend.any_match(groups, kinds=kinds):
+            continue  # every all-words tier would come back empty: one statement instead of four
         tiers = [
-            (_for_language(groups) if tier_lang == "en" and same else groups, title_only, tier_lang, same)
+            (
+                _for_english(groups, require_all=require_all)
+                if tier_lang is not None and (tier_lang == "en") == same
+                else groups,
+                title_only,
+                tier_lang,
+                same,
+            )
             for tier_lang, same in langs
             for title_only in (True, False)
         ]
@@ -109,6 +123,8 @@ def _run(groups: list[Group], *, kinds: Sequence[str], lang: str | None, limit: 
             need = limit - len(found)
             if need <= 0:
                 break
+            if not tier_groups:
+                continue
             rows = backend.match(
                 tier_groups,
                 require_all=require_all,
@@ -176,15 +192,18 @@ def _terms_of(groups: list[Group]) -> tuple[list[str], set[str], list[str]]:
     return shown, tokens, prefixes
 
 
-def _result_key(kind: str, text: str, kinds: Sequence[str], lang: str | None, limit: int) -> str | None:
-    """The cache key of a result, or None when result caching is off. It names the current index
-    and synonym versions, so any change to either makes earlier results unreachable."""
+def _result_key(
+    kind: str, text: str, kinds: Sequence[str], lang: str | None, limit: int
+) -> tuple[str | None, str | None]:
+    """The cache key of a result (None when result caching is off) and the synonym version read
+    with it. The key names the current index and synonym versions, so any change to either makes
+    earlier results unreachable."""
     if settings.SAFEDESK_SEARCH_CACHE_SECONDS <= 0:
-        return None
-    index, synonym = versions.index_version(), synonyms.current_version()
+        return None, None
+    index, synonym = versions.ensure_versions(versions.INDEX_VERSION_KEY, synonyms.VERSION_KEY)
     parts = [kind, text, ",".join(kinds), lang or "", str(limit), index, synonym]
     digest = hashlib.blake2s("\x1f".join(parts).encode("utf-8", "replace"), digest_size=16).hexdigest()
-    return f"search:result:{digest}"
+    return f"search:result:{digest}", synonym
 
 
 def search(
@@ -195,12 +214,12 @@ def search(
     With lang set, hits in that language come first and the other language fills up."""
     text = clean_query(query)
     limit = max(1, min(int(limit), MAX_LIMIT))
-    key = _result_key("search", text, kinds, lang, limit)
+    key, synonym_version = _result_key("search", text, kinds, lang, limit)
     if key is not None:
         cached = cache.get(key)
         if isinstance(cached, SearchResult):
             return cached
-    groups = build_groups(tokenize.query_terms(text))
+    groups = build_groups(tokenize.query_terms(text), synonym_version=synonym_version)
     shown, tokens, prefixes = _terms_of(groups)
     if not groups:
         return SearchResult(query=text, hits=[], terms=[])
@@ -215,24 +234,26 @@ def suggest(prefix: str, *, kinds: Sequence[str] = ("article",), lang: str | Non
     """Search-as-you-type: hits for a partial query (the last word may be incomplete)."""
     text = clean_query(prefix)
     limit = max(1, min(int(limit), MAX_LIMIT))
-    key = _result_key("suggest", text, kinds, lang, limit)
+    key, synonym_version = _result_key("suggest", text, kinds, lang, limit)
     if key is not None:
         cached = cache.get(key)
         if isinstance(cached, list):
             return cached
-    hits = _suggest(text, kinds=kinds, lang=lang, limit=limit)
+    hits = _suggest(text, kinds=kinds, lang=lang, limit=limit, synonym_version=synonym_version)
     if key is not None:
         cache.set(key, hits, timeout=settings.SAFEDESK_SEARCH_CACHE_SECONDS)
     return hits
 
 
-def _suggest(text: str, *, kinds: Sequence[str], lang: str | None, limit: int) -> list[Hit]:
+def _suggest(
+    text: str, *, kinds: Sequence[str], lang: str | None, limit: int, synonym_version: str | None
+) -> list[Hit]:
     partial = tokenize.last_word_is_partial(text)
     terms = tokenize.query_terms(text)
     if partial is not None and partial in tokenize.STOPWORDS_EN:
         # "ho" → "how" is a stopword once complete, but while typing it may become "hold".
         terms.append(partial)
-    groups = build_groups(terms, prefix=partial if terms else None)
+    groups = build_groups(terms, prefix=partial if terms else None, synonym_version=synonym_version)
     if not groups:
         return []
     _shown, tokens, prefixes = _terms_of(groups)

@@ -89,13 +89,26 @@ def snippet(body: str, terms: Collection[str], prefixes: Collection[str] = (), w
     else:
         # The window starting a little before some match that covers the most distinct terms,
         # then the most matches.
+        # Spans are sorted and do not overlap, so their ends rise too: one sliding window.
         best = (-1, -1, 0)
+        counts: dict[str, int] = {}
+        j = 0
         for i, (s, _e, _t) in enumerate(spans):
             begin = max(0, s - 20)
-            inside = [sp for sp in spans[i:] if sp[1] <= begin + width]
-            score = (len({t for _, _, t in inside}), len(inside), -begin)
+            if j < i:  # a span longer than the window: start afresh
+                j = i
+                counts.clear()
+            while j < len(spans) and spans[j][1] <= begin + width:
+                counts[spans[j][2]] = counts.get(spans[j][2], 0) + 1
+                j += 1
+            score = (len(counts), j - i, -begin)
             if score > best:
                 best = score
+            term = spans[i][2]
+            if i < j:
+                counts[term] -= 1
+                if not counts[term]:
+                    del counts[term]
         start = -best[2]
         start = min(start, max(0, len(text) - width))
         # Do not start or end in the middle of an English word when a space is close by.

@@ -114,9 +114,10 @@ def current_version() -> str:
     return ensure_version(VERSION_KEY)
 
 
-def expansions() -> tuple[dict[Variant, tuple[Variant, ...]], int]:
-    """The current map (variant → all its synonyms, itself first) and its longest key."""
-    version = current_version()
+def expansions(version: str | None = None) -> tuple[dict[Variant, tuple[Variant, ...]], int]:
+    """The current map (variant → all its synonyms, itself first) and its longest key. `version`
+    is the current synonym version when the caller has just read it."""
+    version = version or current_version()
     if version != _cached.version:
         with _cached.lock:
             if version != _cached.version:

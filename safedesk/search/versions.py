@@ -21,6 +21,12 @@ def ensure_version(key: str) -> str:
     return str(version)
 
 
+def ensure_versions(*keys: str) -> list[str]:
+    """Several versions in one round trip to the cache (each created if missing)."""
+    found = cache.get_many(keys)
+    return [str(found[key]) if key in found else ensure_version(key) for key in keys]
+
+
 def index_version() -> str:
     return ensure_version(INDEX_VERSION_KEY)
 

@@ -41,10 +41,10 @@ def wait_for(url: str, timeout: float = 90.0) -> None:
 
 
 @contextmanager
-def running_safedesk(data_dir: Path, *, demo: bool = False) -> Iterator[str]:
+def running_safedesk(data_dir: Path, *, demo: bool = False, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """Yield the base URL of a `safedesk serve` process; stop it with SIGTERM and check it exited 0."""
     port = free_port()
-    env = embedded_env(data_dir, port)
+    env = embedded_env(data_dir, port) | (extra_env or {})
     if demo:
         subprocess.run([str(BIN / "safedesk"), "demo"], env=env, check=True, capture_output=True, timeout=300)
     proc = subprocess.Popen([str(BIN / "safedesk"), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

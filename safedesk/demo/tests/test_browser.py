@@ -3,60 +3,21 @@ vote helpful. Runs against `safedesk demo` + `safedesk serve` in a scratch data 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from safedesk.tests.browser import Tab, skip_without_chromium
 from safedesk.tests.serving import running_safedesk
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Chromium is not installed (apt-get install chromium); browser test skipped"
-    ),
-]
-# Flags this closed-network machine needs: no background calls home, no sandbox as root.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = [pytest.mark.browser, skip_without_chromium]
 
 
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with running_safedesk(tmp_path_factory.mktemp("demo"), demo=True) as base:
         yield base
-
-
-@dataclass
-class Tab:
-    page: Any
-    problems: list[str] = field(default_factory=list)  # console errors, CSP violations, page errors
-
-
-@pytest.fixture
-def tab() -> Iterator[Tab]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-        pg = context.new_page()
-        opened = Tab(pg)
-        pg.on("console", lambda m: opened.problems.append(m.text) if m.type == "error" else None)
-        pg.on("pageerror", lambda e: opened.problems.append(str(e)))
-        yield opened
-        browser.close()
 
 
 def test_it_finds_and_rates_an_answer_in_chinese(demo_site: str, tab: Tab, tmp_path: Path) -> None:

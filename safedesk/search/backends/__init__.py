@@ -56,6 +56,11 @@ class Backend(Protocol):
 
     def store(self, rows: Sequence[Row]) -> None: ...
 
+    def any_match(self, groups: Sequence[Group], *, kinds: Sequence[str]) -> bool:
+        """Whether any document of these kinds, in any language, holds every group (title or
+        body). One cheap statement that lets a search skip the tiers that would all be empty."""
+        ...
+
     def match(
         self,
         groups: Sequence[Group],

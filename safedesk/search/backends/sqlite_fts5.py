@@ -66,6 +66,20 @@ class SqliteFts5Backend:
                 ],
             )
 
+    def any_match(self, groups: Sequence[Group], *, kinds: Sequence[str]) -> bool:
+        if not groups or not kinds:
+            return False
+        expr = "{title body} : (" + compile_groups(groups, require_all=True) + ")"
+        with connection.cursor() as cursor:
+            for low, high in self._ranges(kinds, None, True):
+                cursor.execute(
+                    "SELECT 1 FROM search_fts WHERE search_fts MATCH %s AND rowid >= %s AND rowid <= %s LIMIT 1",
+                    [expr, low, high],
+                )
+                if cursor.fetchone() is not None:
+                    return True
+        return False
+
     def allocate_ids(self, keys: Sequence[tuple[str, str]]) -> list[int] | None:
         # SQLite has one writer at a time (BEGIN IMMEDIATE), so reading the highest sequence
         # number inside the indexing transaction cannot race with another writer.

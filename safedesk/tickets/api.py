@@ -1,0 +1,380 @@
+"""Tickets API: list, detail, create, reply, status, rating and appeal.
+
+Authentication is the signed-in session (ninja's `django_auth`, which also checks the CSRF token
+on unsafe methods); staff must have passed their second factor (TOTP) as on staff pages. Scoped
+API tokens come in a later issue.
+
+Every ticket is addressed by its public reference (`T-XXXXXXXX`) and resolved through
+`selectors.access_ticket`, so a ticket the caller may not see answers 404 `not_found`, exactly
+like one that does not exist. Responses carry public references and public ids only, never an
+integer key. The services do the value checks: the bodies here accept loosely typed values
+where a service cleans them, so a refusal carries the service's stable `code`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status as HttpStatus
+from ninja.security import django_auth
+
+from safedesk.accounts.models import STAFF_ROLES, User
+from safedesk.lib.errors import InvalidInput, PermissionDenied
+from safedesk.lib.net import client_ip
+from safedesk.lib.ratelimit import hit
+from safedesk.tickets import selectors, services
+from safedesk.tickets.models import Appeal, Channel, Message, Priority, Status, Ticket
+
+router = Router(tags=["tickets"], auth=django_auth)
+
+# The API's inbox shows every view's tickets unless the caller narrows it (the console's default
+# is the agent's own tickets).
+DEFAULT_STAFF_VIEW = "all"
+
+
+# ---- schemas -----------------------------------------------------------------------------------
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+
+
+class TicketSummary(Schema):
+    ref: str
+    subject: str
+    status: str
+    priority: str = Field(description="low, normal, high or urgent")
+    category: str
+    language: str
+    channel: str
+    created_at: datetime
+    updated_at: datetime
+    assignee: UUID | None = Field(description="public id of the assigned agent")
+    requester: UUID = Field(description="public id of the customer")
+    requester_email: str | None = Field(description="the customer's address (staff only; null for customers)")
+
+
+class TicketPage(Schema):
+    results: list[TicketSummary]
+    next_after: str | None = Field(description="pass as `after` for the next page; null on the last page")
+
+
+class MessageOut(Schema):
+    public_id: UUID
+    kind: str = Field(description="public, internal (staff only) or event")
+    body: str
+    event: str = Field(description="for events: status_changed, assigned, rated, appealed, ...")
+    data: dict[str, Any]
+    author: UUID | None
+    author_name: str
+    from_staff: bool
+    created_at: datetime
+
+
+class ChainLinkOut(Schema):
+    kind: str
+    network: str
+    value: str
+
+
+class RatingOut(Schema):
+    score: int
+    comment: str
+    rated_at: datetime | None
+
+
+class AppealOut(Schema):
+    public_id: UUID
+    reason: str
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+    decision: str
+
+
+class TicketDetail(TicketSummary):
+    tags: list[str] = Field(description="staff only; empty for customers")
+    team: str | None = Field(description="team name (staff only)")
+    first_response_at: datetime | None
+    solved_at: datetime | None
+    closed_at: datetime | None
+    messages: list[MessageOut]
+    chain_links: list[ChainLinkOut]
+    rating: RatingOut | None
+    appeals: list[AppealOut]
+
+
+class TicketFilters(Schema):
+    after: str | None = Field(None, description="the `next_after` of the previous page")
+    limit: int | str | None = Field(None, description="1 to 100 (default 25)")
+    view: str | None = Field(None, description="staff: mine, unassigned, team, all (default) or appeals_open")
+    status: list[str] = Field([], description="staff: repeat for several statuses (default: the active ones)")
+    priority: int | str | None = Field(None, description="staff: low, normal, high, urgent or 1 to 4")
+    category: str | None = Field(None, description="staff")
+    tag: str | None = Field(None, description="staff")
+    team: str | None = Field(None, description="staff: a team's public id")
+    assignee: str | None = Field(None, description="staff: an agent's public id")
+    q: str | None = Field(None, description="staff: a reference, words of the subject, or a linked hash/address")
+
+
+class TicketCreate(Schema):
+    subject: str
+    body: str
+    category: str | None = None
+    priority: int | str | None = Field(None, description="staff only (customers' requests start as normal)")
+    language: str | None = Field(None, description="zh-hans or en")
+    tags: list[str] | str | None = Field(None, description="staff only")
+    chain_links: list[str] | str | None = Field(None, description="transaction hashes or wallet addresses")
+    requester_email: str | None = Field(None, description="staff: required, the customer the request is for")
+
+
+class ReplyIn(Schema):
+    body: str
+    internal: bool = Field(False, description="an internal note (staff only)")
+
+
+class StatusIn(Schema):
+    status: str = Field(description="staff: any allowed transition; customers: closed, or open to reopen")
+
+
+class RatingIn(Schema):
+    score: int = Field(strict=True, description="1 to 5")
+    comment: str | None = ""
+
+
+class AppealIn(Schema):
+    reason: str
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user (django_auth has already refused anonymous callers); staff must also
+    have passed their second factor."""
+    user = cast(User, request.user)
+    if user.is_staff_role and not getattr(user, "is_verified", lambda: False)():
+        raise PermissionDenied(
+            _("Confirm your sign-in with your authenticator app before using the API."), code="otp_required"
+        )
+    return user
+
+
+def _is_staff(user: User) -> bool:
+    return selectors.is_staff(user)
+
+
+def _priority_name(value: int) -> str:
+    try:
+        return Priority(value).name.lower()
+    except ValueError:
+        return str(value)
+
+
+def _summary(ticket: Ticket, viewer: User, *, staff: bool) -> dict[str, Any]:
+    # A customer's own list is not joined to the requester (it is the viewer): use the viewer.
+    requester = viewer if ticket.requester_id == viewer.pk else ticket.requester
+    return {
+        "ref": ticket.ref,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": _priority_name(ticket.priority),
+        "category": ticket.category,
+        "language": ticket.language,
+        "channel": ticket.channel,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "assignee": ticket.assignee.public_id if ticket.assignee else None,
+        "requester": requester.public_id,
+        "requester_email": requester.email if staff else None,
+    }
+
+
+def _message(message: Message) -> dict[str, Any]:
+    author = message.author
+    return {
+        "public_id": message.public_id,
+        "kind": message.kind,
+        "body": message.body,
+        "event": message.event,
+        "data": message.data if isinstance(message.data, dict) else {},
+        "author": author.public_id if author else None,
+        "author_name": (author.display_name or "") if author else "",
+        "from_staff": bool(author and author.role in STAFF_ROLES),
+        "created_at": message.created_at,
+    }
+
+
+def _appeal(appeal: Appeal) -> dict[str, Any]:
+    return {
+        "public_id": appeal.public_id,
+        "reason": appeal.reason,
+        "status": appeal.status,
+        "created_at": appeal.created_at,
+        "decided_at": appeal.decided_at,
+        "decision": appeal.decision,
+    }
+
+
+def _detail(ticket: Ticket, viewer: User) -> dict[str, Any]:
+    staff = _is_staff(viewer)
+    body = _summary(ticket, viewer, staff=staff)
+    body.update(
+        tags=list(ticket.tags or []) if staff else [],
+        team=(ticket.team.name if ticket.team else None) if staff else None,
+        first_response_at=ticket.first_response_at,
+        solved_at=ticket.solved_at,
+        closed_at=ticket.closed_at,
+        messages=[_message(m) for m in selectors.thread(ticket, viewer=viewer)],
+        chain_links=[{"kind": c.kind, "network": c.network, "value": c.value} for c in selectors.chain_links(ticket)],
+        rating=(
+            {"score": ticket.rating, "comment": ticket.rating_comment, "rated_at": ticket.rated_at}
+            if ticket.rating is not None
+            else None
+        ),
+        appeals=[_appeal(a) for a in selectors.appeals_of(ticket)],
+    )
+    return body
+
+
+def _fresh_detail(user: User, ref: str) -> dict[str, Any]:
+    # Services return the locked row without its relations: read it again the way a GET does.
+    return _detail(selectors.access_ticket(user, ref), user)
+
+
+def _filter_params(params: TicketFilters) -> dict[str, Any]:
+    priority = params.priority
+    if isinstance(priority, str):
+        # The API writes priorities by name; the inbox filter takes their numbers.
+        names = {p.name.lower(): p.value for p in Priority}
+        priority = names.get(priority.strip().lower(), priority)
+    return {
+        "view": params.view or DEFAULT_STAFF_VIEW,
+        "status": list(params.status),
+        "priority": priority,
+        "category": params.category,
+        "tag": params.tag,
+        "team": params.team,
+        "assignee": params.assignee,
+        "q": params.q,
+    }
+
+
+def _requester_only(ticket: Ticket, user: User, message: str) -> None:
+    """Staff can see every ticket, but only its requester rates or appeals it."""
+    if ticket.requester_id != user.pk:
+        raise PermissionDenied(message)
+
+
+_ERRORS: dict[int, Any] = {400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody}
+
+
+# ---- endpoints ---------------------------------------------------------------------------------
+
+
+@router.get("", response={200: TicketPage, **_ERRORS}, summary="List tickets")
+def list_tickets(request: HttpRequest, params: Query[TicketFilters]) -> dict[str, Any]:
+    """Newest first, `limit` per page. Customers get their own requests (the staff filters are
+    ignored); staff get the inbox, by default every active ticket (`view=all`)."""
+    user = _actor(request)
+    staff = _is_staff(user)
+    if staff:
+        flt = selectors.clean_filter(_filter_params(params))
+        page = selectors.inbox(user, flt, after=params.after, limit=params.limit)
+    else:
+        page = selectors.customer_tickets(user, after=params.after, limit=params.limit)
+    return {"results": [_summary(t, user, staff=staff) for t in page.tickets], "next_after": page.next_after}
+
+
+@router.post("", response={201: TicketDetail, **_ERRORS, 429: ErrorBody}, summary="Create a ticket")
+def create_ticket(request: HttpRequest, payload: TicketCreate) -> HttpStatus[dict[str, Any]]:
+    """A customer's own request (channel `api`), or staff opening one for the customer at
+    `requester_email` (channel `agent`). Rate-limited per user."""
+    user = _actor(request)
+    staff = _is_staff(user)
+    hit("ticket-create", str(user.pk), limit=settings.SAFEDESK_TICKET_RATE_PER_HOUR, window=3600)
+    data = services.TicketInput(
+        subject=payload.subject,
+        body=payload.body,
+        category=payload.category,
+        priority=payload.priority,
+        language=payload.language,
+        tags=payload.tags,
+        chain_links=payload.chain_links,
+    )
+    ip = client_ip(request)
+    if staff:
+        if payload.requester_email in (None, ""):
+            raise InvalidInput(
+                _("Enter the email address of the customer this request is for."),
+                code="requester_email_required",
+                field="requester_email",
+            )
+        ticket = services.create_ticket_for_customer(
+            payload.requester_email, data, actor=user, channel=Channel.AGENT, ip=ip
+        )
+    else:
+        ticket = services.submit_ticket(user, data, channel=Channel.API, ip=ip)
+    return HttpStatus(201, _fresh_detail(user, ticket.ref))
+
+
+@router.get("/{ref}", response={200: TicketDetail, **_ERRORS}, summary="One ticket with its thread")
+def get_ticket(request: HttpRequest, ref: str) -> dict[str, Any]:
+    """The ticket, its messages and events in order (customers never see internal notes), the
+    linked transaction hashes or addresses, the rating and the appeals."""
+    user = _actor(request)
+    return _detail(selectors.access_ticket(user, ref), user)
+
+
+@router.post("/{ref}/replies", response={201: MessageOut, **_ERRORS, 409: ErrorBody}, summary="Reply to a ticket")
+def reply(request: HttpRequest, ref: str, payload: ReplyIn) -> HttpStatus[dict[str, Any]]:
+    """A public reply, or (staff only) an internal note the customer never sees."""
+    user = _actor(request)
+    ticket = selectors.access_ticket(user, ref)
+    message = services.add_reply(ticket, payload.body, actor=user, internal=payload.internal, ip=client_ip(request))
+    return HttpStatus(201, _message(message))
+
+
+@router.post("/{ref}/status", response={200: TicketDetail, **_ERRORS, 409: ErrorBody}, summary="Change the status")
+def set_status(request: HttpRequest, ref: str, payload: StatusIn) -> dict[str, Any]:
+    """Staff move a ticket along the state machine. A customer may only close their request
+    (`closed`) or reopen a recently solved one (`open`)."""
+    user = _actor(request)
+    ticket = selectors.access_ticket(user, ref)
+    ip = client_ip(request)
+    if _is_staff(user):
+        services.change_status(ticket, payload.status, actor=user, ip=ip)
+    elif payload.status == Status.CLOSED:
+        services.close_ticket(ticket, actor=user, ip=ip)
+    elif payload.status == Status.OPEN:
+        services.reopen_ticket(ticket, actor=user, ip=ip)
+    else:
+        raise PermissionDenied(_("You can only close your request or reopen a solved one."))
+    return _fresh_detail(user, ticket.ref)
+
+
+@router.post("/{ref}/rating", response={200: TicketDetail, **_ERRORS, 409: ErrorBody}, summary="Rate a ticket")
+def rate(request: HttpRequest, ref: str, payload: RatingIn) -> dict[str, Any]:
+    """The requester rates a solved or closed request from 1 to 5; a later rating replaces it."""
+    user = _actor(request)
+    ticket = selectors.access_ticket(user, ref)
+    _requester_only(ticket, user, _("Only the customer who made the request can rate it."))
+    services.rate_ticket(ticket, payload.score, payload.comment or "", actor=user, ip=client_ip(request))
+    return _fresh_detail(user, ticket.ref)
+
+
+@router.post("/{ref}/appeal", response={201: AppealOut, **_ERRORS, 409: ErrorBody}, summary="Appeal a ticket")
+def appeal(request: HttpRequest, ref: str, payload: AppealIn) -> HttpStatus[dict[str, Any]]:
+    """The requester appeals how a solved or closed request was handled; a supervisor decides."""
+    user = _actor(request)
+    ticket = selectors.access_ticket(user, ref)
+    _requester_only(ticket, user, _("Only the customer who made the request can appeal it."))
+    created = services.appeal_ticket(ticket, payload.reason, actor=user, ip=client_ip(request))
+    return HttpStatus(201, _appeal(created))

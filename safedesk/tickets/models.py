@@ -1,0 +1,198 @@
+"""Tickets (SPEC §2): fields, constraints and the status state machine. Only
+`safedesk.tickets.services` writes these rows."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from safedesk.accounts.models import Team, User
+
+
+class Category(models.TextChoices):
+    ACCOUNT = "account", _("Account")
+    SECURITY = "security", _("Security")
+    DEPOSIT = "deposit", _("Deposit")
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
+    TRADING = "trading", _("Trading")
+    FEES = "fees", _("Fees")
+    TECHNICAL = "technical", _("Technical fault")
+    COMPLAINT = "complaint", _("Complaint")
+    PERSONAL_INFO = "personal_info", _("Personal information change")
+    FROZEN = "frozen_assets", _("Frozen assets")
+    SCAM_REPORT = "scam_report", _("Scam report")
+    OTHER = "other", _("Other")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending customer")
+    ON_HOLD = "on_hold", _("On hold")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    GUEST = "guest", _("Web form (guest)")
+    AGENT = "agent", _("Created by an agent")
+    PHONE = "phone", _("Phone")
+    API = "api", _("API")
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Chat")
+    FORUM = "forum", _("Forum")
+
+
+# The state machine (docs/tickets.md). Statuses an agent may set from each status; "solved" is
+# reopened by the customer's reply or by an agent; "closed" is final for agents and customers (a
+# later message starts a new ticket) — only a supervisor upholding an appeal reopens it.
+AGENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED}),
+    Status.OPEN: frozenset({Status.PENDING, Status.ON_HOLD, Status.SOLVED}),
+    Status.PENDING: frozenset({Status.OPEN, Status.ON_HOLD, Status.SOLVED}),
+    Status.ON_HOLD: frozenset({Status.OPEN, Status.PENDING, Status.SOLVED}),
+    Status.SOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+}
+ACTIVE_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD})
+DONE_STATUSES = frozenset({Status.SOLVED, Status.CLOSED})
+
+
+def agent_may_set(current: str, target: str) -> bool:
+    return target in AGENT_TRANSITIONS.get(current, frozenset())
+
+
+class Ticket(models.Model):
+    ref = models.CharField(_("reference"), max_length=16, unique=True)
+    # PROTECT: people are never deleted out from under their requests (ARCHITECTURE.md, 5).
+    requester = models.ForeignKey(User, on_delete=models.PROTECT, related_name="tickets")
+    subject = models.CharField(_("subject"), max_length=200)
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices, default=Category.OTHER)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
+    assignee = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_tickets")
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    language = models.CharField(_("language"), max_length=16, default="zh-hans")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB)
+    # A guest's ticket is held until the guest opens the link we emailed; held tickets are not
+    # worked and not shown in any inbox.
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    confirm_nonce = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.TextField(_("rating comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    message_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="ticket_rating_range",
+            ),
+        ]
+        # Inbox views page by id (newest first) within a filter: each index serves one view.
+        indexes = [
+            models.Index(fields=["status", "-id"], name="ticket_status_idx"),
+            models.Index(fields=["assignee", "status", "-id"], name="ticket_assignee_idx"),
+            models.Index(fields=["team", "status", "-id"], name="ticket_team_idx"),
+            models.Index(fields=["requester", "-id"], name="ticket_requester_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.ref
+
+    @property
+    def is_held(self) -> bool:
+        return self.confirmed_at is None
+
+
+class MessageKind(models.TextChoices):
+    PUBLIC = "public", _("Public reply")
+    INTERNAL = "internal", _("Internal note")
+    EVENT = "event", _("Event")
+
+
+class Message(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices, default=MessageKind.PUBLIC)
+    body = models.TextField(_("message"))
+    # For events: a stable code (status_changed, assigned, rated, appealed, ...) and its data.
+    event = models.CharField(max_length=32, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["ticket", "id"], name="ticket_message_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.kind}"
+
+
+class ChainLink(models.Model):
+    """A transaction hash or address the customer linked to the ticket (format-checked)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="chain_links")
+    kind = models.CharField(max_length=16)
+    network = models.CharField(max_length=16, blank=True)
+    value = models.CharField(max_length=128)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "value"], name="ticket_chain_link_unique")]
+        indexes = [models.Index(fields=["value"], name="ticket_chain_value_idx")]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class AppealStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    UPHELD = "upheld", _("Upheld")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Appeal(models.Model):
+    """A customer's appeal (上诉) against how a ticket was solved: a supervisor decides."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="appeals")
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=16, choices=AppealStatus.choices, default=AppealStatus.OPEN)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision = models.TextField(_("decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        # One open appeal per ticket at a time.
+        constraints = [
+            models.UniqueConstraint(fields=["ticket"], condition=models.Q(status="open"), name="ticket_one_open_appeal")
+        ]
+        indexes = [models.Index(fields=["status", "id"], name="appeal_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"appeal on {self.ticket_id}"

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from safedesk.tickets import views
+
+app_name = "tickets"
+urlpatterns = [
+    # customers (and guests, for submitting)
+    path("tickets/", views.my_tickets, name="list"),
+    path("tickets/new/", views.new_ticket, name="new"),
+    path("tickets/new/suggest/", views.deflect, name="deflect"),
+    path("tickets/confirm/<str:token>/", views.guest_confirm, name="guest_confirm"),
+    path("tickets/<str:ref>/", views.ticket_detail, name="detail"),
+    path("tickets/<str:ref>/reply/", views.customer_reply, name="reply"),
+    path("tickets/<str:ref>/close/", views.customer_close, name="close"),
+    path("tickets/<str:ref>/reopen/", views.customer_reopen, name="reopen"),
+    path("tickets/<str:ref>/rate/", views.customer_rate, name="rate"),
+    path("tickets/<str:ref>/appeal/", views.customer_appeal, name="appeal"),
+    # agents
+    path("agent/tickets/", views.inbox, name="inbox"),
+    path("agent/tickets/new/", views.agent_new, name="agent_new"),
+    path("agent/tickets/<str:ref>/", views.agent_detail, name="agent_detail"),
+    path("agent/tickets/<str:ref>/reply/", views.agent_reply, name="agent_reply"),
+    path("agent/tickets/<str:ref>/status/", views.agent_status, name="agent_status"),
+    path("agent/tickets/<str:ref>/assign/", views.agent_assign, name="agent_assign"),
+    path("agent/tickets/<str:ref>/fields/", views.agent_fields, name="agent_fields"),
+    path("agent/appeals/", views.appeals, name="appeals"),
+    path("agent/appeals/<str:public_id>/decide/", views.appeal_decide, name="appeal_decide"),
+]

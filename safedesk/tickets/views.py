@@ -1,0 +1,420 @@
+"""Ticket pages: the customer portal (submit, follow, reply, close, reopen, rate, appeal) and the
+agent console (inbox views, ticket page, reply / internal note, status, assignment, appeals).
+Thin glue over selectors and services; a refused action re-renders its page with the error and
+the refusal's 4xx status, and nothing changes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from safedesk.accounts.decorators import role_required
+from safedesk.accounts.models import STAFF_ROLES, Role, Team, User
+from safedesk.helpcenter import selectors as hc_selectors
+from safedesk.lib.errors import InvalidInput, SafedeskError
+from safedesk.lib.net import client_ip
+from safedesk.lib.ratelimit import hit
+from safedesk.tickets import selectors, services
+from safedesk.tickets.models import AGENT_TRANSITIONS, Category, Channel, Priority, Status, Ticket
+
+
+def _me(request: HttpRequest) -> User:
+    """The signed-in person (every view that calls this requires sign-in)."""
+    return cast(User, request.user)
+
+
+def _see_other(url: str) -> HttpResponseRedirect:
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def _lang() -> str:
+    lang = (get_language() or settings.LANGUAGE_CODE).lower()
+    return "en" if lang.startswith("en") else "zh-hans"
+
+
+def _ticket_input(request: HttpRequest, *, staff: bool) -> services.TicketInput:
+    post = request.POST
+    return services.TicketInput(
+        subject=post.get("subject", ""),
+        body=post.get("body", ""),
+        category=post.get("category") or None,
+        priority=post.get("priority") or None if staff else None,
+        language=post.get("language") or _lang(),
+        tags=post.get("tags", "") if staff else None,
+        chain_links=post.get("chain_links", ""),
+    )
+
+
+def _form_context(**extra: Any) -> dict[str, Any]:
+    return {
+        "categories": Category.choices,
+        "priorities": Priority.choices,
+        "languages": [("zh-hans", "简体中文"), ("en", "English")],
+        "current_lang": _lang(),
+        **extra,
+    }
+
+
+# ---- customers ---------------------------------------------------------------------------------
+
+DEFLECTION_SUGGESTIONS = 5
+
+
+@require_GET
+def deflect(request: HttpRequest) -> HttpResponse:
+    """While a customer types the subject: help-center articles that may already answer it
+    (htmx partial of the new-request form). Recording "this answered my question" as a
+    deflection is not built yet (issue #3, a later increment)."""
+    subject = hc_selectors.clean_query(request.GET.get("subject", ""))
+    results: list[Any] = []
+    if subject:
+        hit("search-suggest", client_ip(request), limit=settings.SAFEDESK_SEARCH_RATE_PER_MINUTE)
+        lang = hc_selectors.search_lang(subject, hc_selectors.current_lang())
+        results = hc_selectors.suggest_articles(subject, lang=lang, limit=DEFLECTION_SUGGESTIONS)
+    return render(request, "tickets/_deflect.html", {"results": results})
+
+
+@require_http_methods(["GET", "POST"])
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    """The web form, for signed-in customers and for guests (who confirm by email)."""
+    user = request.user
+    if user.is_authenticated and user.is_staff_role:
+        return redirect("tickets:agent_new")
+    context = _form_context(values=request.POST, error=None, guest=not user.is_authenticated)
+    if request.method == "GET":
+        return render(request, "tickets/new.html", context)
+    ip = client_ip(request)
+    ident = f"user:{user.pk}" if user.is_authenticated else f"ip:{ip}"
+    hit("ticket-web", ident, limit=settings.SAFEDESK_TICKET_RATE_PER_HOUR, window=3600)
+    data = _ticket_input(request, staff=False)
+    try:
+        if user.is_authenticated:
+            ticket = services.submit_ticket(user, data, ip=ip)
+            messages.success(request, _("Your request %(ref)s was received.") % {"ref": ticket.ref})
+            return _see_other(reverse("tickets:detail", kwargs={"ref": ticket.ref}))
+        services.submit_guest_ticket(request.POST.get("email", ""), data, ip=ip)
+    except SafedeskError as exc:
+        context["error"] = exc
+        return render(request, "tickets/new.html", context, status=exc.status)
+    # The same page whatever the address: it does not tell whether an account exists.
+    return render(request, "tickets/guest_sent.html", {})
+
+
+@require_http_methods(["GET", "POST"])
+def guest_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; only the POST confirms (mail scanners that open links change nothing)."""
+    if request.method == "GET":
+        return render(request, "tickets/guest_confirm.html", {"token": token})
+    try:
+        ticket = services.confirm_guest_ticket(token, ip=client_ip(request))
+    except SafedeskError as exc:
+        return render(request, "tickets/guest_confirm.html", {"token": token, "error": exc}, status=exc.status)
+    if request.user.is_authenticated and request.user.pk == ticket.requester_id:
+        return _see_other(reverse("tickets:detail", kwargs={"ref": ticket.ref}))
+    return render(request, "tickets/guest_confirmed.html", {"ticket": ticket})
+
+
+@require_GET
+@login_required
+def my_tickets(request: HttpRequest) -> HttpResponse:
+    if _me(request).is_staff_role:
+        return redirect("tickets:inbox")
+    page = selectors.customer_tickets(_me(request), after=request.GET.get("after"), limit=request.GET.get("limit"))
+    return render(request, "tickets/my_tickets.html", {"page": page})
+
+
+def _customer_page(request: HttpRequest, ticket: Ticket, *, error: SafedeskError | None = None) -> HttpResponse:
+    context = {
+        "ticket": ticket,
+        "thread": selectors.thread(ticket, viewer=_me(request)),
+        "links": selectors.chain_links(ticket),
+        "appeals": selectors.appeals_of(ticket),
+        "may_reopen": selectors.may_reopen(ticket),
+        "done": ticket.status in {Status.SOLVED, Status.CLOSED},
+        "error": error,
+        "values": request.POST if error else {},
+        "reopen_days": settings.SAFEDESK_TICKET_REOPEN_DAYS,
+    }
+    return render(request, "tickets/detail.html", context, status=error.status if error else 200)
+
+
+@require_GET
+@login_required
+def ticket_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    if _me(request).is_staff_role:
+        return redirect("tickets:agent_detail", ref=ref)
+    return _customer_page(request, selectors.access_ticket(request.user, ref))
+
+
+def _act(request: HttpRequest, ref: str, action: Any, done: str, *, staff: bool = False) -> HttpResponse:
+    """Runs one service verb on the ticket: on success back to the ticket page (303) with a
+    notice; on refusal the page again with the error and its 4xx status (nothing changed)."""
+    ticket = selectors.access_ticket(request.user, ref)
+    try:
+        action(ticket)
+    except SafedeskError as exc:
+        fresh = selectors.access_ticket(request.user, ref)
+        return _agent_page(request, fresh, error=exc) if staff else _customer_page(request, fresh, error=exc)
+    messages.success(request, done)
+    return _see_other(reverse("tickets:agent_detail" if staff else "tickets:detail", kwargs={"ref": ticket.ref}))
+
+
+def _customer_action(request: HttpRequest, ref: str, action: Any, done: str) -> HttpResponse:
+    return _act(request, ref, action, done)
+
+
+@require_POST
+@login_required
+def customer_reply(request: HttpRequest, ref: str) -> HttpResponse:
+    ip = client_ip(request)
+    return _customer_action(
+        request,
+        ref,
+        lambda t: services.add_reply(t, request.POST.get("body", ""), actor=_me(request), ip=ip),
+        _("Your reply was sent."),
+    )
+
+
+@require_POST
+@login_required
+def customer_close(request: HttpRequest, ref: str) -> HttpResponse:
+    ip = client_ip(request)
+    return _customer_action(
+        request, ref, lambda t: services.close_ticket(t, actor=_me(request), ip=ip), _("Your request was closed.")
+    )
+
+
+@require_POST
+@login_required
+def customer_reopen(request: HttpRequest, ref: str) -> HttpResponse:
+    ip = client_ip(request)
+    return _customer_action(
+        request, ref, lambda t: services.reopen_ticket(t, actor=_me(request), ip=ip), _("Your request was reopened.")
+    )
+
+
+@require_POST
+@login_required
+def customer_rate(request: HttpRequest, ref: str) -> HttpResponse:
+    ip = client_ip(request)
+    return _customer_action(
+        request,
+        ref,
+        lambda t: services.rate_ticket(
+            t, request.POST.get("score", ""), request.POST.get("comment", ""), actor=_me(request), ip=ip
+        ),
+        _("Thank you for your rating."),
+    )
+
+
+@require_POST
+@login_required
+def customer_appeal(request: HttpRequest, ref: str) -> HttpResponse:
+    ip = client_ip(request)
+    return _customer_action(
+        request,
+        ref,
+        lambda t: services.appeal_ticket(t, request.POST.get("reason", ""), actor=_me(request), ip=ip),
+        _("Your appeal was sent to a supervisor."),
+    )
+
+
+# ---- agents ------------------------------------------------------------------------------------
+
+VIEW_LABELS = {
+    "mine": gettext_lazy("Mine"),
+    "unassigned": gettext_lazy("Unassigned"),
+    "team": gettext_lazy("My teams"),
+    "all": gettext_lazy("All"),
+    "appeals_open": gettext_lazy("Open appeals"),
+}
+
+
+@require_GET
+@role_required(Role.AGENT)
+def inbox(request: HttpRequest) -> HttpResponse:
+    flt = selectors.clean_filter(request.GET)
+    page = selectors.inbox(_me(request), flt, after=request.GET.get("after"), limit=request.GET.get("limit"))
+    params = request.GET.copy()
+    params.pop("after", None)
+    context = {
+        "page": page,
+        "flt": flt,
+        "views": [(key, str(label)) for key, label in VIEW_LABELS.items()],
+        "statuses": Status.choices,
+        "categories": Category.choices,
+        "priorities": Priority.choices,
+        "query": params.urlencode(),
+    }
+    return render(request, "tickets/inbox.html", context)
+
+
+def _agents() -> list[User]:
+    return list(User.objects.filter(role__in=list(STAFF_ROLES), is_active=True).order_by("email"))
+
+
+def _agent_page(request: HttpRequest, ticket: Ticket, *, error: SafedeskError | None = None) -> HttpResponse:
+    context = {
+        "ticket": ticket,
+        "thread": selectors.thread(ticket, viewer=_me(request)),
+        "links": selectors.chain_links(ticket),
+        "appeals": selectors.appeals_of(ticket),
+        "others": selectors.other_tickets_of(ticket),
+        "next_statuses": [(s, Status(s).label) for s in Status.values if s in AGENT_TRANSITIONS[ticket.status]],
+        "agents": _agents(),
+        "teams": list(Team.objects.order_by("name")),
+        "categories": Category.choices,
+        "priorities": Priority.choices,
+        "error": error,
+        "values": request.POST if error else {},
+    }
+    return render(request, "tickets/agent_detail.html", context, status=error.status if error else 200)
+
+
+@require_GET
+@role_required(Role.AGENT)
+def agent_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    return _agent_page(request, selectors.access_ticket(request.user, ref))
+
+
+def _agent_action(request: HttpRequest, ref: str, action: Any, done: str) -> HttpResponse:
+    return _act(request, ref, action, done, staff=True)
+
+
+@require_POST
+@role_required(Role.AGENT)
+def agent_reply(request: HttpRequest, ref: str) -> HttpResponse:
+    internal = request.POST.get("internal") == "1"
+    ip = client_ip(request)
+    return _agent_action(
+        request,
+        ref,
+        lambda t: services.add_reply(t, request.POST.get("body", ""), actor=_me(request), internal=internal, ip=ip),
+        _("Internal note added.") if internal else _("Reply sent."),
+    )
+
+
+@require_POST
+@role_required(Role.AGENT)
+def agent_status(request: HttpRequest, ref: str) -> HttpResponse:
+    ip = client_ip(request)
+    return _agent_action(
+        request,
+        ref,
+        lambda t: services.change_status(t, request.POST.get("status", ""), actor=_me(request), ip=ip),
+        _("Status changed."),
+    )
+
+
+def _by_public_id(model: Any, value: str, field: str) -> Any:
+    try:
+        key = uuid.UUID(value)
+    except ValueError:
+        raise InvalidInput(_("Choose one of the listed values."), code="invalid_choice", field=field) from None
+    found = model.objects.filter(public_id=key).first()
+    if found is None:
+        raise InvalidInput(_("Choose one of the listed values."), code="invalid_choice", field=field)
+    return found
+
+
+@require_POST
+@role_required(Role.AGENT)
+def agent_assign(request: HttpRequest, ref: str) -> HttpResponse:
+    ip = client_ip(request)
+
+    def assign(ticket: Ticket) -> None:
+        raw_assignee = request.POST.get("assignee", "")
+        raw_team = request.POST.get("team", "")
+        if raw_assignee == "me":
+            assignee: User | None = _me(request)
+        elif raw_assignee:
+            assignee = _by_public_id(User, raw_assignee, "assignee")
+        else:
+            assignee = None
+        team = _by_public_id(Team, raw_team, "team") if raw_team else None
+        services.assign_ticket(ticket, assignee=assignee, team=team, actor=_me(request), ip=ip)
+
+    return _agent_action(request, ref, assign, _("Assignment saved."))
+
+
+@require_POST
+@role_required(Role.AGENT)
+def agent_fields(request: HttpRequest, ref: str) -> HttpResponse:
+    ip = client_ip(request)
+    return _agent_action(
+        request,
+        ref,
+        lambda t: services.update_fields(
+            t,
+            actor=_me(request),
+            category=request.POST.get("category") or None,
+            priority=request.POST.get("priority") or None,
+            tags=request.POST.get("tags", ""),
+            ip=ip,
+        ),
+        _("Ticket updated."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.AGENT)
+def agent_new(request: HttpRequest) -> HttpResponse:
+    """An agent opens a ticket for a customer (e.g. during a phone call)."""
+    context = _form_context(
+        values=request.POST,
+        error=None,
+        channels=[(Channel.AGENT, Channel.AGENT.label), (Channel.PHONE, Channel.PHONE.label)],
+    )
+    if request.method == "GET":
+        return render(request, "tickets/agent_new.html", context)
+    try:
+        ticket = services.create_ticket_for_customer(
+            request.POST.get("email", ""),
+            _ticket_input(request, staff=True),
+            actor=_me(request),
+            channel=request.POST.get("channel") or Channel.AGENT,
+            ip=client_ip(request),
+        )
+    except SafedeskError as exc:
+        context["error"] = exc
+        return render(request, "tickets/agent_new.html", context, status=exc.status)
+    messages.success(request, _("Ticket %(ref)s created.") % {"ref": ticket.ref})
+    return _see_other(reverse("tickets:agent_detail", kwargs={"ref": ticket.ref}))
+
+
+@require_GET
+@role_required(Role.SUPERVISOR)
+def appeals(request: HttpRequest) -> HttpResponse:
+    return render(request, "tickets/appeals.html", {"appeals": selectors.open_appeals()})
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def appeal_decide(request: HttpRequest, public_id: str) -> HttpResponse:
+    appeal = selectors.access_appeal(request.user, public_id)
+    try:
+        services.decide_appeal(
+            appeal,
+            upheld=request.POST.get("upheld") == "1",
+            decision=request.POST.get("decision", ""),
+            actor=_me(request),
+            ip=client_ip(request),
+        )
+    except SafedeskError as exc:
+        return render(
+            request, "tickets/appeals.html", {"appeals": selectors.open_appeals(), "error": exc}, status=exc.status
+        )
+    messages.success(request, _("The appeal was decided."))
+    return _see_other(reverse("tickets:appeals"))
