@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from safedesk.accounts.models import Role, User
 from safedesk.audit.services import record
 from safedesk.helpcenter.services import import_articles
+from safedesk.tickets.services import set_up_default_sla
 
 DEMO_DOMAIN = "demo.safedesk.test"
 PERSONAS: list[tuple[str, str, str]] = [
@@ -92,4 +93,5 @@ def load_demo_content() -> str:
     result = import_articles(CONTENT_DIR, actor=actor)
     if result.errors:
         raise ValueError("demo content does not import cleanly: " + "; ".join(result.errors))
-    return f"articles: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
+    sla = "SLA policies created" if set_up_default_sla(actor=actor) else "SLA policies kept"
+    return f"articles: {result.created} created, {result.updated} updated, {result.unchanged} unchanged; {sla}"

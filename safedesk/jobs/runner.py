@@ -10,6 +10,8 @@ import threading
 
 from django_tasks_db.management.commands.db_worker import Worker
 
+from safedesk.jobs.periodic import Scheduler
+
 logger = logging.getLogger("safedesk.jobs")
 
 
@@ -32,6 +34,7 @@ class EmbeddedWorker:
     def __init__(self, interval: float = 1.0) -> None:
         self.worker = make_worker(interval=interval)
         self.thread = threading.Thread(target=self._run, name="safedesk-jobs", daemon=True)
+        self.scheduler = Scheduler()
 
     def _run(self) -> None:
         try:
@@ -41,7 +44,9 @@ class EmbeddedWorker:
 
     def start(self) -> None:
         self.thread.start()
+        self.scheduler.start()
 
     def stop(self) -> None:
+        self.scheduler.stop()
         self.worker.running = False
         self.thread.join(timeout=10)

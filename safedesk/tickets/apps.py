@@ -6,3 +6,11 @@ class TicketsConfig(AppConfig):
     name = "safedesk.tickets"
     label = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from datetime import timedelta
+
+        from safedesk.jobs.periodic import register
+        from safedesk.tickets.tasks import sla_sweep
+
+        register("tickets.sla_sweep", timedelta(minutes=1), sla_sweep)

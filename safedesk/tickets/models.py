@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from safedesk.accounts.models import Team, User
+from safedesk.lib import businesstime
 
 
 class Category(models.TextChoices):
@@ -72,6 +73,74 @@ def agent_may_set(current: str, target: str) -> bool:
     return target in AGENT_TRANSITIONS.get(current, frozenset())
 
 
+class BusinessCalendar(models.Model):
+    """Business hours for SLA clocks: a time zone, weekly hours and holidays (local dates)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    tz = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    # {"mon": ["09:00-18:00"], ..., "sat": []}: see lib.businesstime.Calendar.from_spec.
+    weekly = models.JSONField(_("weekly hours"), default=dict)
+    holidays = models.JSONField(_("holidays"), default=list, blank=True)
+    # The calendar of teams without their own (at most one default).
+    is_default = models.BooleanField(_("default"), default=False)
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_calendar"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def calendar(self) -> businesstime.Calendar:
+        return businesstime.Calendar.from_spec(self.tz, self.weekly, self.holidays)
+
+
+class TeamSettings(models.Model):
+    """Ticket settings of a team (the accounts app owns teams; tickets owns how they work)."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="ticket_settings")
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, null=True, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.team)
+
+
+class SlaPolicy(models.Model):
+    """Targets in business minutes for tickets of one priority and/or category (empty = any).
+    The most specific active policy applies: priority and category, then priority, then
+    category, then the catch-all."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, null=True, blank=True)
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices, blank=True)
+    first_response_minutes = models.PositiveIntegerField(_("first response (minutes)"), null=True, blank=True)
+    next_response_minutes = models.PositiveIntegerField(_("next response (minutes)"), null=True, blank=True)
+    resolution_minutes = models.PositiveIntegerField(_("resolution (minutes)"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["priority", "category"], condition=models.Q(active=True), name="one_active_sla_per_scope"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+SLA_TARGETS = ("first_response", "next_response", "resolution")
+
+
 class Ticket(models.Model):
     ref = models.CharField(_("reference"), max_length=16, unique=True)
     # PROTECT: people are never deleted out from under their requests (ARCHITECTURE.md, 5).
@@ -99,6 +168,16 @@ class Ticket(models.Model):
     rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     message_count = models.PositiveIntegerField(default=0)
+    # SLA: due times of the targets not yet met (None when met, paused or without a policy),
+    # their earliest not yet breached one (what the sweep and "breaching soon" read), the
+    # start of a pause (pending customer), and the targets already breached.
+    sla_policy = models.ForeignKey(SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    next_response_due = models.DateTimeField(_("next response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    sla_due_at = models.DateTimeField(_("next SLA deadline"), null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    sla_breached = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -115,6 +194,9 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status", "-id"], name="ticket_assignee_idx"),
             models.Index(fields=["team", "status", "-id"], name="ticket_team_idx"),
             models.Index(fields=["requester", "-id"], name="ticket_requester_idx"),
+            models.Index(
+                fields=["sla_due_at"], name="ticket_sla_due_idx", condition=models.Q(sla_due_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -32,7 +32,9 @@ from safedesk.tickets.models import (
     Status,
     Ticket,
 )
+from safedesk.tickets.sla import BREACHING_SOON
 
+STAFF_EVENTS = ("assigned", "sla_breached")
 MAX_PAGE = 100
 DEFAULT_PAGE = 25
 REF_LENGTH = 10
@@ -67,7 +69,8 @@ def thread(ticket: Ticket, *, viewer: User) -> list[Message]:
     """The messages and events in order; customers never see internal notes."""
     query = Message.objects.filter(ticket=ticket).select_related("author").order_by("id")
     if not is_staff(viewer):
-        query = query.exclude(kind=MessageKind.INTERNAL)
+        # Customers see replies and their request's progress, not our internal bookkeeping.
+        query = query.exclude(kind=MessageKind.INTERNAL).exclude(kind=MessageKind.EVENT, event__in=STAFF_EVENTS)
     return list(query)
 
 
@@ -125,7 +128,7 @@ def customer_tickets(user: User, *, after: Any = None, limit: Any = None) -> Pag
     return _page(query, after, limit)
 
 
-VIEWS = ("mine", "unassigned", "team", "all", "appeals_open")
+VIEWS = ("mine", "unassigned", "team", "all", "breaching", "appeals_open")
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,9 @@ def inbox(user: User, flt: InboxFilter, *, after: Any = None, limit: Any = None)
         query = query.filter(assignee__isnull=True)
     elif flt.view == "team":
         query = query.filter(team__in=user.teams.all())
+    elif flt.view == "breaching":
+        # Past due or due within the hour (sla.BREACHING_SOON), not paused.
+        query = query.filter(sla_due_at__lte=timezone.now() + BREACHING_SOON)
     elif flt.view == "appeals_open":
         query = query.filter(appeals__status=AppealStatus.OPEN)
         statuses = list(flt.statuses)

@@ -30,18 +30,20 @@ from safedesk.lib import chain
 from safedesk.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from safedesk.lib.ids import new_ref
 from safedesk.lib.text import clean_text
-from safedesk.tickets import selectors, tasks
+from safedesk.tickets import selectors, sla, tasks
 from safedesk.tickets.models import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
     Appeal,
     AppealStatus,
+    BusinessCalendar,
     Category,
     ChainLink,
     Channel,
     Message,
     MessageKind,
     Priority,
+    SlaPolicy,
     Status,
     Ticket,
     agent_may_set,
@@ -215,6 +217,7 @@ def _new_ticket(clean: _Clean, *, requester: User, channel: str, confirmed: bool
         message_count=1,
     )
     Message.objects.create(ticket=ticket, author=author or requester, kind=MessageKind.PUBLIC, body=clean.body)
+    ticket.save(update_fields=sla.start(ticket, now))
     ChainLink.objects.bulk_create(
         [ChainLink(ticket=ticket, kind=r.kind, network=r.network, value=r.value) for r in clean.links]
     )
@@ -309,7 +312,9 @@ def confirm_guest_ticket(token: Any, *, ip: str = "") -> Ticket:
             raise invalid
         ticket.confirmed_at = timezone.now()
         ticket.confirm_nonce = ""
-        ticket.save(update_fields=["confirmed_at", "confirm_nonce", "updated_at"])
+        ticket.save(
+            update_fields=["confirmed_at", "confirm_nonce", "updated_at", *sla.start(ticket, ticket.confirmed_at)]
+        )
         requester = ticket.requester
         if requester.email_verified_at is None:
             # Opening the link proves the guest controls the address.
@@ -377,6 +382,7 @@ def _set_status(ticket: Ticket, status: str, *, actor: User | None, now: Any) ->
         ticket.solved_at = None
         ticket.closed_at = None
         fields += ["solved_at", "closed_at"]
+    fields += sla.status_changed(ticket, previous, now)
     _event(ticket, actor, "status_changed", **{"from": previous, "to": status})
     return fields
 
@@ -423,6 +429,10 @@ def add_reply(ticket: Ticket, body: Any, *, actor: User, internal: bool = False,
         if staff and not internal and ticket.first_response_at is None:
             ticket.first_response_at = now
             fields.append("first_response_at")
+        if staff and not internal:
+            fields += sla.agent_replied(ticket, now)
+        elif not staff:
+            fields += sla.customer_replied(ticket, now)
         message = Message.objects.create(
             ticket=ticket,
             author=actor,
@@ -528,6 +538,7 @@ def assign_ticket(
             ticket.team = team
             fields.append("team")
             changes["team"] = str(team.public_id)
+            fields += sla.start(ticket, timezone.now())  # the team's calendar counts from now on
         if ticket.assignee_id != (assignee.pk if assignee else None):
             ticket.assignee = assignee
             fields.append("assignee")
@@ -569,7 +580,10 @@ def update_fields(
             return ticket
         for key, value in changed.items():
             setattr(ticket, key, value)
-        ticket.save(update_fields=[*changed, "updated_at"])
+        fields = [*changed, "updated_at"]
+        if "priority" in changed or "category" in changed:
+            fields += sla.start(ticket, timezone.now())  # another policy may apply now
+        ticket.save(update_fields=list(dict.fromkeys(fields)))
         record("ticket.updated", actor=actor, target=ticket, target_ref=ticket.ref, data=changed, ip=ip)
     return ticket
 
@@ -662,3 +676,76 @@ def decide_appeal(appeal: Appeal, *, upheld: bool, decision: Any, actor: User, i
 
 def active_statuses() -> frozenset[str]:
     return frozenset(str(s) for s in ACTIVE_STATUSES)
+
+
+# ---- SLA breaches (run by the periodic sweep) --------------------------------------------------
+
+SWEEP_BATCH = 200
+
+
+def record_sla_breaches(*, now: Any = None, batch: int = SWEEP_BATCH) -> int:
+    """Every ticket whose next SLA deadline has passed: the breached targets are recorded (once
+    each), the ticket is escalated one priority step, the thread and the audit log say so, and
+    supervisors are emailed. Returns how many tickets were marked. Each ticket is its own
+    transaction, so a long sweep never holds many locks."""
+    now = now or timezone.now()
+    ids = list(
+        Ticket.objects.filter(sla_due_at__lte=now, confirmed_at__isnull=False, status__in=list(ACTIVE_STATUSES))
+        .order_by("sla_due_at")
+        .values_list("id", flat=True)[:batch]
+    )
+    marked = 0
+    for ticket_id in ids:
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+            if ticket is None or ticket.status not in ACTIVE_STATUSES:
+                continue
+            targets = sla.overdue_targets(ticket, now)
+            if not targets:
+                continue
+            fields = sla.mark_breached(ticket, targets)
+            data: dict[str, Any] = {"targets": targets}
+            if ticket.priority < Priority.URGENT:
+                data["priority"] = {"from": ticket.priority, "to": ticket.priority + 1}
+                ticket.priority = ticket.priority + 1
+                fields.append("priority")
+            ticket.save(update_fields=[*fields, "updated_at"])
+            _event(ticket, None, "sla_breached", **data)
+            record("ticket.sla_breached", actor=None, target=ticket, target_ref=ticket.ref, data=data)
+            enqueue(tasks.notify_supervisors_of_breach, ticket.ref, ",".join(targets))
+            marked += 1
+    return marked
+
+
+# ---- SLA set-up --------------------------------------------------------------------------------
+
+# Targets (first response, next response, resolution) in business minutes, by priority: what the
+# demo starts with; admins change them under /admin/tickets/.
+DEFAULT_TARGETS = {
+    Priority.URGENT: (30, 60, 8 * 60),
+    Priority.HIGH: (60, 4 * 60, 24 * 60),
+    Priority.NORMAL: (4 * 60, 8 * 60, 48 * 60),
+    Priority.LOW: (8 * 60, 24 * 60, 72 * 60),
+}
+
+
+def set_up_default_sla(*, actor: Any) -> bool:
+    """A default calendar (Asia/Shanghai, every day 08:00–24:00: exchanges answer on weekends)
+    and one policy per priority, unless an SLA set-up exists. Idempotent; True when it created."""
+    with transaction.atomic():
+        if BusinessCalendar.objects.exists() or SlaPolicy.objects.exists():
+            return False
+        days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        calendar = BusinessCalendar.objects.create(
+            name="Support hours", tz="Asia/Shanghai", weekly={d: ["08:00-24:00"] for d in days}, is_default=True
+        )
+        for priority, (first, following, resolution) in DEFAULT_TARGETS.items():
+            SlaPolicy.objects.create(
+                name=f"{Priority(priority).label}",
+                priority=priority,
+                first_response_minutes=first,
+                next_response_minutes=following,
+                resolution_minutes=resolution,
+            )
+        record("tickets.sla_defaults_created", actor=actor, target=calendar)
+    return True

@@ -156,3 +156,26 @@ def notify_supervisors_of_appeal(appeal_id: str) -> None:
                 "ref": appeal.ticket.ref
             }
             _send(user, appeal.ticket.ref, subject=f"[{appeal.ticket.ref}] {headline}", headline=headline, link=link)
+
+
+@task(queue_name="email")
+def notify_supervisors_of_breach(ref: str, targets: str) -> None:
+    ticket = _ticket(ref)
+    if ticket is None:
+        return
+    link = _site_url(reverse("tickets:agent_detail", kwargs={"ref": ticket.ref}))
+    recipients = list(User.objects.filter(Q(role=Role.SUPERVISOR) | Q(role=Role.ADMIN), is_active=True))
+    if ticket.assignee is not None and ticket.assignee not in recipients and ticket.assignee.is_active:
+        recipients.append(ticket.assignee)
+    for user in recipients:
+        with translation.override(_language(user)):
+            headline = _("Ticket %(ref)s missed its SLA target and was escalated.") % {"ref": ticket.ref}
+            _send(user, ticket.ref, subject=f"[{ticket.ref}] {headline}", headline=headline, link=link)
+
+
+@task(queue_name="default")
+def sla_sweep() -> int:
+    """Periodic (every minute): record SLA breaches and escalate (services.record_sla_breaches)."""
+    from safedesk.tickets import services
+
+    return services.record_sla_breaches()

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -238,6 +239,7 @@ VIEW_LABELS = {
     "unassigned": gettext_lazy("Unassigned"),
     "team": gettext_lazy("My teams"),
     "all": gettext_lazy("All"),
+    "breaching": gettext_lazy("Breaching soon"),
     "appeals_open": gettext_lazy("Open appeals"),
 }
 
@@ -257,6 +259,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "categories": Category.choices,
         "priorities": Priority.choices,
         "query": params.urlencode(),
+        "now": timezone.now(),
     }
     return render(request, "tickets/inbox.html", context)
 

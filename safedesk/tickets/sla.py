@@ -1,0 +1,166 @@
+"""SLA clocks of a ticket, counted in business time (lib.businesstime) of the ticket team's
+calendar (else the default calendar, else around the clock in UTC).
+
+These helpers change a ticket *in memory* and return the fields they changed; only
+`tickets.services` calls them, inside its transaction, and saves. The periodic sweep
+(`tasks.sla_sweep`) records breaches.
+
+Rules (docs/tickets.md):
+- on creation, the most specific active policy sets the first-response and resolution due times;
+- an agent's public reply meets the first (or next) response target;
+- a customer's reply after the first response starts the next-response clock;
+- "pending customer" pauses every clock; leaving it resumes them with the business time that was
+  left when the pause began;
+- solved and closed stop every clock; reopening starts next-response and resolution afresh.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+
+from safedesk.lib import businesstime
+from safedesk.tickets.models import BusinessCalendar, SlaPolicy, Status, TeamSettings, Ticket
+
+SLA_FIELDS = ["sla_policy", "first_response_due", "next_response_due", "resolution_due", "sla_due_at", "sla_paused_at"]
+
+
+def calendar_for(ticket: Ticket) -> businesstime.Calendar:
+    found: BusinessCalendar | None = None
+    if ticket.team_id is not None:
+        settings_row = TeamSettings.objects.select_related("calendar").filter(team_id=ticket.team_id).first()
+        found = settings_row.calendar if settings_row is not None else None
+    if found is None:
+        found = BusinessCalendar.objects.filter(is_default=True).first()
+    if found is None:
+        return businesstime.Calendar.always()
+    try:
+        return found.calendar()
+    except ValueError:
+        # A calendar saved with bad hours must not stop tickets: count around the clock.
+        return businesstime.Calendar.always(found.tz if _valid_tz(found.tz) else "UTC")
+
+
+def _valid_tz(name: str) -> bool:
+    try:
+        businesstime.Calendar.always(name)
+    except ValueError:
+        return False
+    return True
+
+
+def policy_for(ticket: Ticket) -> SlaPolicy | None:
+    candidates = SlaPolicy.objects.filter(active=True).filter(
+        Q(priority=ticket.priority) | Q(priority__isnull=True), Q(category=ticket.category) | Q(category="")
+    )
+    ranked = sorted(candidates, key=lambda p: (p.priority is None, p.category == "", p.pk))
+    return ranked[0] if ranked else None
+
+
+def _add(cal: businesstime.Calendar, start: datetime, minutes: int | None) -> datetime | None:
+    if minutes is None:
+        return None
+    return businesstime.add_business_time(cal, start, timedelta(minutes=minutes))
+
+
+def _refresh_due_at(ticket: Ticket) -> None:
+    """The earliest due time not yet breached: what the sweep and "breaching soon" look at."""
+    pending = [
+        due
+        for name, due in (
+            ("first_response", ticket.first_response_due),
+            ("next_response", ticket.next_response_due),
+            ("resolution", ticket.resolution_due),
+        )
+        if due is not None and name not in ticket.sla_breached
+    ]
+    ticket.sla_due_at = None if ticket.sla_paused_at is not None or not pending else min(pending)
+
+
+def start(ticket: Ticket, now: datetime) -> list[str]:
+    """On creation or confirmation (and when priority, category or team change): pick the
+    policy, set the clocks of the targets not yet met, counted from the ticket's confirmation."""
+    policy = policy_for(ticket)
+    ticket.sla_policy = policy
+    cal = calendar_for(ticket)
+    # A guest's ticket counts from its confirmation: until then nobody may work it.
+    created = ticket.confirmed_at or ticket.created_at or now
+    if policy is None:
+        ticket.first_response_due = ticket.resolution_due = ticket.next_response_due = None
+    else:
+        if ticket.first_response_at is None:
+            ticket.first_response_due = _add(cal, created, policy.first_response_minutes)
+        if ticket.status not in {Status.SOLVED, Status.CLOSED}:
+            ticket.resolution_due = _add(cal, created, policy.resolution_minutes)
+    _refresh_due_at(ticket)
+    return SLA_FIELDS
+
+
+def agent_replied(ticket: Ticket, now: datetime) -> list[str]:
+    ticket.first_response_due = None
+    ticket.next_response_due = None
+    _refresh_due_at(ticket)
+    return SLA_FIELDS
+
+
+def customer_replied(ticket: Ticket, now: datetime) -> list[str]:
+    policy = ticket.sla_policy
+    if policy is not None and ticket.first_response_at is not None and ticket.next_response_due is None:
+        ticket.next_response_due = _add(calendar_for(ticket), now, policy.next_response_minutes)
+    _refresh_due_at(ticket)
+    return SLA_FIELDS
+
+
+def status_changed(ticket: Ticket, previous: str, now: datetime) -> list[str]:
+    """Pause on "pending customer", resume on leaving it, stop on solved/closed, restart on reopen."""
+    status = ticket.status
+    cal = calendar_for(ticket)
+    if status in {Status.SOLVED, Status.CLOSED}:
+        ticket.first_response_due = ticket.next_response_due = ticket.resolution_due = None
+        ticket.sla_paused_at = None
+    elif status == Status.PENDING:
+        if ticket.sla_paused_at is None:
+            ticket.sla_paused_at = now
+    elif previous == Status.PENDING and ticket.sla_paused_at is not None:
+        paused = ticket.sla_paused_at
+        for name in ("first_response_due", "next_response_due", "resolution_due"):
+            due = getattr(ticket, name)
+            if due is not None:
+                left = businesstime.business_time_between(cal, paused, due) if due > paused else timedelta(0)
+                setattr(ticket, name, businesstime.add_business_time(cal, now, left))
+        ticket.sla_paused_at = None
+    elif previous in {Status.SOLVED, Status.CLOSED} and ticket.sla_policy is not None:
+        policy = ticket.sla_policy
+        ticket.resolution_due = _add(cal, now, policy.resolution_minutes)
+        ticket.next_response_due = _add(cal, now, policy.next_response_minutes)
+        ticket.sla_breached = []
+    _refresh_due_at(ticket)
+    return [*SLA_FIELDS, "sla_breached"]
+
+
+def overdue_targets(ticket: Ticket, now: datetime) -> list[str]:
+    """The targets past due and not yet recorded as breached."""
+    return [
+        name
+        for name, due in (
+            ("first_response", ticket.first_response_due),
+            ("next_response", ticket.next_response_due),
+            ("resolution", ticket.resolution_due),
+        )
+        if due is not None and due <= now and name not in ticket.sla_breached
+    ]
+
+
+def mark_breached(ticket: Ticket, targets: list[str]) -> list[str]:
+    ticket.sla_breached = [*ticket.sla_breached, *targets]
+    _refresh_due_at(ticket)
+    return ["sla_breached", "sla_due_at"]
+
+
+def remaining(ticket: Ticket, now: datetime) -> timedelta | None:
+    """Wall-clock time to the next deadline (negative when overdue), for display."""
+    return None if ticket.sla_due_at is None else ticket.sla_due_at - now
+
+
+BREACHING_SOON = timedelta(hours=1)
