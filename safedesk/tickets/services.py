@@ -674,10 +674,6 @@ def decide_appeal(appeal: Appeal, *, upheld: bool, decision: Any, actor: User, i
     return appeal
 
 
-def active_statuses() -> frozenset[str]:
-    return frozenset(str(s) for s in ACTIVE_STATUSES)
-
-
 # ---- SLA breaches (run by the periodic sweep) --------------------------------------------------
 
 SWEEP_BATCH = 200

@@ -3,6 +3,7 @@ between customers, the error shapes, keyset pages and the query budget."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -421,6 +422,14 @@ def test_it_refuses_a_body_that_is_not_json(alice: Any, login: Callable[..., Cli
     response = client.post(URL, "{not json", content_type=JSON)
     # ninja raises HttpError(400) for a body it cannot parse; the API keeps the error shape.
     assert response.status_code == 400 and response.json()["code"] == "invalid_json"
+    assert Ticket.objects.count() == 0
+
+
+def test_it_refuses_an_oversized_body_with_413(alice: Any, login: Callable[..., Client], settings: Any) -> None:
+    client = login(alice)
+    body = json.dumps({"subject": "Big", "body": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
+    response = client.post(URL, body, content_type=JSON)
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
     assert Ticket.objects.count() == 0
 
 

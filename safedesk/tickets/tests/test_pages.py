@@ -166,3 +166,25 @@ def test_it_keeps_the_queries_of_every_page_bounded(
         assert customer.get("/tickets/").status_code == 200
     with django_assert_max_num_queries(12):
         assert customer.get(f"/tickets/{tickets[1].ref}/").status_code == 200
+
+
+def test_it_refuses_an_oversized_form_with_a_clear_400(alice: Any, login: Any, settings: Any) -> None:
+    client = login(alice)
+    before = counts()
+    response = client.post(
+        "/tickets/new/", {"subject": "Big", "body": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)}
+    )
+    assert response.status_code == 400
+    assert counts() == before
+
+
+def test_it_renders_markup_in_tickets_inert(alice: Any, agent_sam: Any, login: Any) -> None:
+    payload = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    ticket = submit(alice, subject=payload[:150])
+    services.add_reply(ticket, payload, actor=alice)
+    for client, url in ((login(alice), f"/tickets/{ticket.ref}/"), (login(agent_sam), f"/agent/tickets/{ticket.ref}/")):
+        page = client.get(url).content.decode()
+        assert "<script>alert(1)" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    inbox = login(agent_sam).get("/agent/tickets/?view=all").content.decode()
+    assert "<script>alert(1)" not in inbox
