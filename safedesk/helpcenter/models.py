@@ -178,3 +178,34 @@ class ArticleFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article.key}: {'yes' if self.helpful else 'no'}"
+
+
+class Deflection(models.Model):
+    """A reader said a suggested article answered their question, instead of sending a request
+    (the "deflection" reports count). One per reader, article and place."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="deflections")
+    lang = models.CharField(_("language"), max_length=10, choices=Lang.choices)
+    source = models.CharField(_("where"), max_length=32)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    session_key = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deflection")
+        verbose_name_plural = _("deflections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "source", "user"], condition=Q(user__isnull=False), name="deflection_once_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["article", "source", "session_key"],
+                condition=Q(user__isnull=True) & ~Q(session_key=""),
+                name="deflection_once_per_session",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article.key} ({self.source})"

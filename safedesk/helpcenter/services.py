@@ -25,6 +25,7 @@ from safedesk.helpcenter.models import (
     ArticleRevision,
     ArticleTranslation,
     Category,
+    Deflection,
     Status,
 )
 from safedesk.helpcenter.selectors import SEARCH_KIND, article_url
@@ -550,3 +551,39 @@ def export_articles(folder: Path, *, actor: Any) -> ExportResult:
             data={"categories": len(categories), "files": len(docs)},
         )
     return ExportResult(categories=len(categories), files=len(docs))
+
+
+DEFLECTION_SOURCES = frozenset({"ticket_form", "chat"})
+
+
+def record_deflection(
+    article_key: Any, *, lang: Any, source: str, user: Any = None, session_key: str = "", ip: str = ""
+) -> bool:
+    """A reader says the suggested article answered their question. Only published articles
+    count; a reader counts once per article and place. True when newly recorded."""
+    if source not in DEFLECTION_SOURCES:
+        raise InvalidInput(code="invalid_source")
+    lang = clean_lang(lang)
+    translation = (
+        ArticleTranslation.objects.select_related("article")
+        .filter(article__key=article_key if isinstance(article_key, str) else "", lang=lang, status=Status.PUBLISHED)
+        .first()
+    )
+    if translation is None:
+        raise InvalidInput(_("This article is not available."), code="unknown_article", field="article")
+    who = _actor_or_none(user)
+    if who is None and not session_key:
+        raise InvalidInput(_("Your browser did not keep a session. Enable cookies and try again."), code="no_session")
+    article = translation.article
+    with transaction.atomic():
+        mine = Deflection.objects.filter(article=article, source=source)
+        mine = mine.filter(user=who) if who is not None else mine.filter(user__isnull=True, session_key=session_key)
+        if mine.exists():
+            return False
+        try:
+            with transaction.atomic():
+                Deflection.objects.create(article=article, lang=lang, source=source, user=who, session_key=session_key)
+        except IntegrityError:
+            return False  # the same reader's second click won a race
+        record("helpcenter.deflected", actor=who, target=article, data={"source": source, "lang": lang}, ip=ip)
+    return True

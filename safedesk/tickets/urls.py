@@ -8,6 +8,7 @@ urlpatterns = [
     path("tickets/", views.my_tickets, name="list"),
     path("tickets/new/", views.new_ticket, name="new"),
     path("tickets/new/suggest/", views.deflect, name="deflect"),
+    path("tickets/new/answered/", views.deflected, name="deflected"),
     path("tickets/confirm/<str:token>/", views.guest_confirm, name="guest_confirm"),
     path("tickets/<str:ref>/", views.ticket_detail, name="detail"),
     path("tickets/<str:ref>/reply/", views.customer_reply, name="reply"),

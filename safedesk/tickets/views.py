@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from safedesk.accounts.decorators import role_required
 from safedesk.accounts.models import STAFF_ROLES, Role, Team, User
 from safedesk.helpcenter import selectors as hc_selectors
+from safedesk.helpcenter import services as hc_services
 from safedesk.lib.errors import InvalidInput, SafedeskError
 from safedesk.lib.net import client_ip
 from safedesk.lib.ratelimit import hit
@@ -76,8 +77,7 @@ DEFLECTION_SUGGESTIONS = 5
 @require_GET
 def deflect(request: HttpRequest) -> HttpResponse:
     """While a customer types the subject: help-center articles that may already answer it
-    (htmx partial of the new-request form). Recording "this answered my question" as a
-    deflection is not built yet (issue #3, a later increment)."""
+    (htmx partial of the new-request form); each can be marked "this answered my question"."""
     subject = hc_selectors.clean_query(request.GET.get("subject", ""))
     results: list[Any] = []
     if subject:
@@ -85,6 +85,26 @@ def deflect(request: HttpRequest) -> HttpResponse:
         lang = hc_selectors.search_lang(subject, hc_selectors.current_lang())
         results = hc_selectors.suggest_articles(subject, lang=lang, limit=DEFLECTION_SUGGESTIONS)
     return render(request, "tickets/_deflect.html", {"results": results})
+
+
+@require_POST
+def deflected(request: HttpRequest) -> HttpResponse:
+    """ "This answered my question" on a suggested article: recorded as a deflection."""
+    ip = client_ip(request)
+    hit("ticket-deflected", ip, limit=30)
+    user = request.user if request.user.is_authenticated else None
+    if user is None and not request.session.session_key:
+        request.session.save()
+    hc_services.record_deflection(
+        request.POST.get("article", ""),
+        lang=request.POST.get("lang", ""),
+        source="ticket_form",
+        user=user,
+        session_key=request.session.session_key or "",
+        ip=ip,
+    )
+    template = "tickets/_deflected.html" if getattr(request, "htmx", False) else "tickets/deflected.html"
+    return render(request, template, {})
 
 
 @require_http_methods(["GET", "POST"])
