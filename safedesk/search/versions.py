@@ -27,10 +27,6 @@ def ensure_versions(*keys: str) -> list[str]:
     return [str(found[key]) if key in found else ensure_version(key) for key in keys]
 
 
-def index_version() -> str:
-    return ensure_version(INDEX_VERSION_KEY)
-
-
 def bump_index_version() -> None:
     """Call inside the transaction that changes the index. Bumped at once (readers inside this
     transaction see fresh results) and again after commit (a reader that ran between the first

@@ -138,9 +138,6 @@ class SlaPolicy(models.Model):
         return self.name
 
 
-SLA_TARGETS = ("first_response", "next_response", "resolution")
-
-
 class Ticket(models.Model):
     ref = models.CharField(_("reference"), max_length=16, unique=True)
     # PROTECT: people are never deleted out from under their requests (ARCHITECTURE.md, 5).

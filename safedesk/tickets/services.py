@@ -26,7 +26,7 @@ from safedesk.accounts import services as account_services
 from safedesk.accounts.models import STAFF_ROLES, Role, Team, User
 from safedesk.audit.services import record
 from safedesk.jobs.enqueue import enqueue
-from safedesk.lib import chain
+from safedesk.lib import chain, ratelimit
 from safedesk.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from safedesk.lib.ids import new_ref
 from safedesk.lib.text import clean_text
@@ -224,10 +224,18 @@ def _new_ticket(clean: _Clean, *, requester: User, channel: str, confirmed: bool
     return ticket
 
 
+def _limit_submissions(*idents: str) -> None:
+    """At most SAFEDESK_TICKET_RATE_PER_HOUR new requests per client, whatever the path (web
+    form, API, guest form): RateLimited (429 with Retry-After) beyond it."""
+    for ident in idents:
+        ratelimit.hit("ticket-submit", ident, limit=settings.SAFEDESK_TICKET_RATE_PER_HOUR, window=3600)
+
+
 def submit_ticket(requester: User, data: TicketInput, *, channel: str = Channel.WEB, ip: str = "") -> Ticket:
     """A signed-in customer's ticket (web form, portal or API)."""
     if not requester.is_active:
         raise PermissionDenied()
+    _limit_submissions(f"user:{requester.pk}")
     clean = _clean(data, staff=False)
     with transaction.atomic():
         ticket = _new_ticket(clean, requester=requester, channel=channel, confirmed=True, author=requester)
@@ -245,6 +253,9 @@ def submit_guest_ticket(email: Any, data: TicketInput, *, ip: str = "") -> Ticke
     no ticket and no email, and the caller is told nothing different (None here; the page is the
     same), so the form cannot be used to find out which addresses have accounts."""
     address = clean_email(email)
+    # Per network address and per email address: the form must not become a way to flood
+    # someone's mailbox with confirmation emails.
+    _limit_submissions(f"ip:{ip or 'unknown'}", f"email:{address}")
     clean = _clean(data, staff=False)
     with transaction.atomic():
         requester = _customer_for(address, language=clean.language)

@@ -158,9 +158,4 @@ def mark_breached(ticket: Ticket, targets: list[str]) -> list[str]:
     return ["sla_breached", "sla_due_at"]
 
 
-def remaining(ticket: Ticket, now: datetime) -> timedelta | None:
-    """Wall-clock time to the next deadline (negative when overdue), for display."""
-    return None if ticket.sla_due_at is None else ticket.sla_due_at - now
-
-
 BREACHING_SOON = timedelta(hours=1)

@@ -23,7 +23,7 @@ from safedesk.accounts.decorators import role_required
 from safedesk.accounts.models import STAFF_ROLES, Role, Team, User
 from safedesk.helpcenter import selectors as hc_selectors
 from safedesk.helpcenter import services as hc_services
-from safedesk.lib.errors import InvalidInput, SafedeskError
+from safedesk.lib.errors import InvalidInput, RateLimited, SafedeskError
 from safedesk.lib.net import client_ip
 from safedesk.lib.ratelimit import hit
 from safedesk.tickets import selectors, services
@@ -117,8 +117,6 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "tickets/new.html", context)
     ip = client_ip(request)
-    ident = f"user:{user.pk}" if user.is_authenticated else f"ip:{ip}"
-    hit("ticket-web", ident, limit=settings.SAFEDESK_TICKET_RATE_PER_HOUR, window=3600)
     data = _ticket_input(request, staff=False)
     try:
         if user.is_authenticated:
@@ -126,6 +124,8 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your request %(ref)s was received.") % {"ref": ticket.ref})
             return _see_other(reverse("tickets:detail", kwargs={"ref": ticket.ref}))
         services.submit_guest_ticket(request.POST.get("email", ""), data, ip=ip)
+    except RateLimited:
+        raise  # the error page with Retry-After
     except SafedeskError as exc:
         context["error"] = exc
         return render(request, "tickets/new.html", context, status=exc.status)
@@ -192,15 +192,11 @@ def _act(request: HttpRequest, ref: str, action: Any, done: str, *, staff: bool 
     return _see_other(reverse("tickets:agent_detail" if staff else "tickets:detail", kwargs={"ref": ticket.ref}))
 
 
-def _customer_action(request: HttpRequest, ref: str, action: Any, done: str) -> HttpResponse:
-    return _act(request, ref, action, done)
-
-
 @require_POST
 @login_required
 def customer_reply(request: HttpRequest, ref: str) -> HttpResponse:
     ip = client_ip(request)
-    return _customer_action(
+    return _act(
         request,
         ref,
         lambda t: services.add_reply(t, request.POST.get("body", ""), actor=_me(request), ip=ip),
@@ -212,7 +208,7 @@ def customer_reply(request: HttpRequest, ref: str) -> HttpResponse:
 @login_required
 def customer_close(request: HttpRequest, ref: str) -> HttpResponse:
     ip = client_ip(request)
-    return _customer_action(
+    return _act(
         request, ref, lambda t: services.close_ticket(t, actor=_me(request), ip=ip), _("Your request was closed.")
     )
 
@@ -221,7 +217,7 @@ def customer_close(request: HttpRequest, ref: str) -> HttpResponse:
 @login_required
 def customer_reopen(request: HttpRequest, ref: str) -> HttpResponse:
     ip = client_ip(request)
-    return _customer_action(
+    return _act(
         request, ref, lambda t: services.reopen_ticket(t, actor=_me(request), ip=ip), _("Your request was reopened.")
     )
 
@@ -230,7 +226,7 @@ def customer_reopen(request: HttpRequest, ref: str) -> HttpResponse:
 @login_required
 def customer_rate(request: HttpRequest, ref: str) -> HttpResponse:
     ip = client_ip(request)
-    return _customer_action(
+    return _act(
         request,
         ref,
         lambda t: services.rate_ticket(
@@ -244,7 +240,7 @@ def customer_rate(request: HttpRequest, ref: str) -> HttpResponse:
 @login_required
 def customer_appeal(request: HttpRequest, ref: str) -> HttpResponse:
     ip = client_ip(request)
-    return _customer_action(
+    return _act(
         request,
         ref,
         lambda t: services.appeal_ticket(t, request.POST.get("reason", ""), actor=_me(request), ip=ip),
@@ -312,20 +308,17 @@ def agent_detail(request: HttpRequest, ref: str) -> HttpResponse:
     return _agent_page(request, selectors.access_ticket(request.user, ref))
 
 
-def _agent_action(request: HttpRequest, ref: str, action: Any, done: str) -> HttpResponse:
-    return _act(request, ref, action, done, staff=True)
-
-
 @require_POST
 @role_required(Role.AGENT)
 def agent_reply(request: HttpRequest, ref: str) -> HttpResponse:
     internal = request.POST.get("internal") == "1"
     ip = client_ip(request)
-    return _agent_action(
+    return _act(
         request,
         ref,
         lambda t: services.add_reply(t, request.POST.get("body", ""), actor=_me(request), internal=internal, ip=ip),
         _("Internal note added.") if internal else _("Reply sent."),
+        staff=True,
     )
 
 
@@ -333,11 +326,12 @@ def agent_reply(request: HttpRequest, ref: str) -> HttpResponse:
 @role_required(Role.AGENT)
 def agent_status(request: HttpRequest, ref: str) -> HttpResponse:
     ip = client_ip(request)
-    return _agent_action(
+    return _act(
         request,
         ref,
         lambda t: services.change_status(t, request.POST.get("status", ""), actor=_me(request), ip=ip),
         _("Status changed."),
+        staff=True,
     )
 
 
@@ -369,14 +363,14 @@ def agent_assign(request: HttpRequest, ref: str) -> HttpResponse:
         team = _by_public_id(Team, raw_team, "team") if raw_team else None
         services.assign_ticket(ticket, assignee=assignee, team=team, actor=_me(request), ip=ip)
 
-    return _agent_action(request, ref, assign, _("Assignment saved."))
+    return _act(request, ref, assign, _("Assignment saved."), staff=True)
 
 
 @require_POST
 @role_required(Role.AGENT)
 def agent_fields(request: HttpRequest, ref: str) -> HttpResponse:
     ip = client_ip(request)
-    return _agent_action(
+    return _act(
         request,
         ref,
         lambda t: services.update_fields(
@@ -388,6 +382,7 @@ def agent_fields(request: HttpRequest, ref: str) -> HttpResponse:
             ip=ip,
         ),
         _("Ticket updated."),
+        staff=True,
     )
 
 

@@ -188,3 +188,24 @@ def test_it_renders_markup_in_tickets_inert(alice: Any, agent_sam: Any, login: A
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     inbox = login(agent_sam).get("/agent/tickets/?view=all").content.decode()
     assert "<script>alert(1)" not in inbox
+
+
+def test_it_counts_one_submission_limit_across_the_form_and_the_api(alice: Any, login: Any, settings: Any) -> None:
+    settings.SAFEDESK_TICKET_RATE_PER_HOUR = 2
+    client = login(alice)
+    assert client.post("/tickets/new/", {"subject": "One", "body": "text"}).status_code == 303
+    api = client.post("/api/v1/tickets", {"subject": "Two", "body": "text"}, content_type="application/json")
+    assert api.status_code == 201
+    refused = client.post("/tickets/new/", {"subject": "Three", "body": "text"})
+    assert refused.status_code == 429 and refused["Retry-After"]
+    assert Ticket.objects.filter(requester=alice).count() == 2
+
+
+def test_it_limits_guest_requests_per_email_address(client: Any, settings: Any) -> None:
+    settings.SAFEDESK_TICKET_RATE_PER_HOUR = 1
+    assert client.post("/tickets/new/", {"email": "victim@example.com", "subject": "a", "body": "b"}).status_code == 200
+    again = client.post(
+        "/tickets/new/", {"email": "victim@example.com", "subject": "a", "body": "b"}, REMOTE_ADDR="10.9.9.9"
+    )
+    assert again.status_code == 429
+    assert Ticket.objects.count() == 1
