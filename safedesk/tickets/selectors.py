@@ -48,9 +48,15 @@ def _valid_ref(ref: Any) -> bool:
     return isinstance(ref, str) and len(ref) == REF_LENGTH and ref.startswith("T-") and ref[2:].isalnum()
 
 
+PROBE_TICKET = "tickets.ticket"
+PROBE_APPEAL = "tickets.appeal"
+
+
 def access_ticket(user: Any, ref: Any, *, for_write: bool = False) -> Ticket:
+    # Every refusal is marked as a probe (counted per person, one security event per burst);
+    # malformed, unknown and someone else's references are refused alike.
     if not _valid_ref(ref) or not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise NotFound()
+        raise NotFound.probing(PROBE_TICKET, ref)
     query = Ticket.objects.select_related("requester", "assignee", "team").filter(
         ref=ref.upper(), confirmed_at__isnull=False
     )
@@ -61,7 +67,7 @@ def access_ticket(user: Any, ref: Any, *, for_write: bool = False) -> Ticket:
         query = query.select_for_update(of=("self",))
     ticket = query.first()
     if ticket is None:
-        raise NotFound()
+        raise NotFound.probing(PROBE_TICKET, ref)
     return ticket
 
 
@@ -253,14 +259,14 @@ def open_appeals(*, limit: int = 100) -> list[Appeal]:
 
 def access_appeal(user: Any, public_id: Any) -> Appeal:
     if not is_staff(user):
-        raise NotFound()
+        raise NotFound.probing(PROBE_APPEAL, public_id)
     try:
         key = uuid.UUID(str(public_id))
     except ValueError:
-        raise NotFound() from None
+        raise NotFound.probing(PROBE_APPEAL, public_id) from None
     appeal = Appeal.objects.select_related("ticket").filter(public_id=key).first()
     if appeal is None:
-        raise NotFound()
+        raise NotFound.probing(PROBE_APPEAL, public_id)
     return appeal
 
 
