@@ -108,6 +108,19 @@ def _refuse(request: HttpRequest, raw: str) -> InvalidToken:
     return InvalidToken()
 
 
+def _note_forbidden(request: HttpRequest, token: ApiToken, outcome: str, **details: str) -> None:
+    # A working token used beyond what it may do: counted for its owner, one event per burst.
+    note_refusal(
+        "security.api_token_refused",
+        kind=f"api.{outcome}",
+        actor=token.user,
+        ip=client_ip(request),
+        ref=token.label,
+        outcome=outcome,
+        details={"path": request.path[:200], **details},
+    )
+
+
 def _bearer(header: str) -> str | None:
     """The token of `Bearer <token>` (scheme in any case, one space); None for anything else."""
     scheme, space, value = header.partition(" ")
@@ -157,6 +170,7 @@ class BearerToken(AuthBase):
         services.note_api_token_used(token, ip=client_ip(request))
         user = token.user
         if user.is_staff_role and not token.second_factor:
+            _note_forbidden(request, token, "token_needs_second_factor")
             raise PermissionDenied(
                 _(
                     "This token was made before the account became staff. Create a new one after confirming"
@@ -165,6 +179,7 @@ class BearerToken(AuthBase):
                 code="token_needs_second_factor",
             )
         if not token.allows(self.scope):
+            _note_forbidden(request, token, "insufficient_scope", scope=self.scope)
             raise InsufficientScope(self.scope)
         # The rest of the request sees the token's user, never a session that came along.
         request.user = user

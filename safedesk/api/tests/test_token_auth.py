@@ -155,6 +155,10 @@ def test_it_needs_the_scope_of_each_operation(alice: Any, client: Client) -> Non
     refused(client.get(ARTICLES, headers=bearer(writer)), "articles:read")
     refused(client.get(f"{ARTICLES}/search", {"q": "fee"}, headers=bearer(reader)), "articles:read")
     assert _state() == before
+    # Fourteen refusals of alice's working tokens: one security event for her.
+    [event] = AuditEvent.objects.filter(verb="security.api_token_refused")
+    assert event.actor == alice and event.data["kind"] == "api.insufficient_scope"
+    assert event.target_ref.startswith("sdk_") and event.target_ref.endswith("_…")
 
     assert _post(client, f"{TICKETS}/{ticket.ref}/replies", {"body": "hi"}, **bearer(writer)).status_code == 201
     assert client.get(ARTICLES, headers=bearer(articles_only)).status_code == 200
