@@ -41,6 +41,11 @@ VARIABLES: dict[str, str] = {
     "SAFEDESK_TICKET_RATE": "tickets a client (signed-in customer or guest address) may submit per hour",
     "SAFEDESK_GUEST_LINK_HOURS": "hours a guest's ticket confirmation link stays valid",
     "SAFEDESK_TRUSTED_PROXY_COUNT": "number of reverse proxies whose X-Forwarded-For hop is trusted",
+    "SAFEDESK_API_TOKEN_DAYS": "days a new API token stays valid unless its owner picks another expiry",
+    "SAFEDESK_API_TOKEN_MAX_DAYS": "longest API token expiry in days (0: no limit, never-expiring allowed)",
+    "SAFEDESK_API_TOKEN_RATE": "API requests one token may make per minute",
+    "SAFEDESK_PROBE_THRESHOLD": "misses within the probe window that write one security event",
+    "SAFEDESK_PROBE_WINDOW": "seconds of the probe window (one security event per client and kind in it)",
     "SAFEDESK_TEST_DATABASE_URL": "PostgreSQL URL for the second run of the test suite",
     "SAFEDESK_LOG_LEVEL": "log level of the safedesk loggers",
 }
@@ -134,6 +139,11 @@ class Config:
     ticket_rate_per_hour: int
     guest_link_hours: int
     trusted_proxy_count: int
+    api_token_days: int
+    api_token_max_days: int
+    api_token_rate_per_minute: int
+    probe_threshold: int
+    probe_window_seconds: int
     log_level: str
 
     @property
@@ -209,5 +219,10 @@ def load() -> Config:
         ticket_rate_per_hour=_int("SAFEDESK_TICKET_RATE", 20),
         guest_link_hours=_int("SAFEDESK_GUEST_LINK_HOURS", 24),
         trusted_proxy_count=_int("SAFEDESK_TRUSTED_PROXY_COUNT", 0),
+        api_token_days=_int("SAFEDESK_API_TOKEN_DAYS", 90),
+        api_token_max_days=_int("SAFEDESK_API_TOKEN_MAX_DAYS", 365),
+        api_token_rate_per_minute=_int("SAFEDESK_API_TOKEN_RATE", 120),
+        probe_threshold=_int("SAFEDESK_PROBE_THRESHOLD", 10),
+        probe_window_seconds=_int("SAFEDESK_PROBE_WINDOW", 600),
         log_level=_get("SAFEDESK_LOG_LEVEL", "INFO") or "INFO",
     )

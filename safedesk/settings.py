@@ -24,6 +24,11 @@ SAFEDESK_SEARCH_CACHE_SECONDS = CONFIG.search_cache_seconds
 SAFEDESK_TICKET_REOPEN_DAYS = CONFIG.ticket_reopen_days
 SAFEDESK_TICKET_RATE_PER_HOUR = CONFIG.ticket_rate_per_hour
 SAFEDESK_GUEST_LINK_HOURS = CONFIG.guest_link_hours
+SAFEDESK_API_TOKEN_DAYS = CONFIG.api_token_days
+SAFEDESK_API_TOKEN_MAX_DAYS = CONFIG.api_token_max_days
+SAFEDESK_API_TOKEN_RATE_PER_MINUTE = CONFIG.api_token_rate_per_minute
+SAFEDESK_PROBE_THRESHOLD = CONFIG.probe_threshold
+SAFEDESK_PROBE_WINDOW_SECONDS = CONFIG.probe_window_seconds
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -68,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "safedesk.lib.middleware.SafedeskErrorMiddleware",
+    # After the error middleware, so that it sees a refusal first (exceptions travel upwards).
+    "safedesk.audit.middleware.AccessProbeMiddleware",
     # axes must be last: it turns lockouts into responses
     "axes.middleware.AxesMiddleware",
 ]

@@ -9,8 +9,9 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from safedesk.accounts.models import User
+from safedesk.accounts.models import Scope, User
 
 
 class LoginForm(AuthenticationForm):
@@ -52,8 +53,11 @@ class PasswordChangeForm(SetPasswordForm):
     """Current password, then the new one twice; saving is done by the view through services."""
 
     old_password = forms.CharField(label=_("Current password"), strip=False, widget=forms.PasswordInput)
+    revoke_tokens = forms.BooleanField(
+        label=_("Also revoke all my API tokens (scripts that use them stop working)"), required=False
+    )
 
-    field_order = ["old_password", "new_password1", "new_password2"]
+    field_order = ["old_password", "new_password1", "new_password2", "revoke_tokens"]
 
     def clean_old_password(self) -> str:
         value: str = self.cleaned_data["old_password"]
@@ -77,3 +81,37 @@ class CodeForm(forms.Form):
         max_length=12,
         error_messages={"invalid": _("Enter the six digits shown in your authenticator app.")},
     )
+
+
+EXPIRY_STEPS = (7, 30, 90, 180, 365)
+
+
+def expiry_choices() -> list[tuple[str, str]]:
+    """Lifetimes offered for a new API token, within SAFEDESK_API_TOKEN_MAX_DAYS (0: no limit,
+    and "never" is offered too)."""
+    longest = int(settings.SAFEDESK_API_TOKEN_MAX_DAYS)
+    days = {d for d in EXPIRY_STEPS if longest <= 0 or d <= longest}
+    days.add(int(settings.SAFEDESK_API_TOKEN_DAYS))
+    if longest > 0:
+        days.add(longest)
+    choices = [(str(d), ngettext("%(days)d day", "%(days)d days", d) % {"days": d}) for d in sorted(days) if d > 0]
+    if longest <= 0:
+        choices.append(("0", str(_("Never (not recommended)"))))
+    return choices
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. the script or service using it.")
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Permissions"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple
+    )
+    expires_in_days = forms.ChoiceField(label=_("Expires after"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["expires_in_days"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = expiry_choices()
+        field.initial = str(settings.SAFEDESK_API_TOKEN_DAYS)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -51,6 +55,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Part of every session's auth hash once set: changing it signs out every session that was
+    # made before (services.sign_out_other_sessions), with any session backend, at the next request.
+    session_epoch = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = UserManager()
 
@@ -82,6 +89,26 @@ class User(AbstractBaseUser, PermissionsMixin):
     def has_role(self, role: str) -> bool:
         return ROLE_RANK.get(Role(self.role), 0) >= ROLE_RANK[Role(role)]
 
+    # Django stores this hash in the session at sign-in and compares it on every request; a
+    # mismatch signs the session out. Accounts that never used "sign out other sessions" keep
+    # Django's own hash, so sessions made before the epoch existed stay valid.
+    def _epoch_hash(self, secret: str | bytes | None = None) -> str:
+        return salted_hmac(
+            "safedesk.accounts.User.session", f"{self.password}|{self.session_epoch}", secret=secret, algorithm="sha256"
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        if not self.session_epoch:
+            return super().get_session_auth_hash()
+        return self._epoch_hash()
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        if not self.session_epoch:
+            yield from super().get_session_auth_fallback_hash()
+            return
+        for fallback in settings.SECRET_KEY_FALLBACKS:
+            yield self._epoch_hash(secret=fallback)
+
 
 class Team(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -108,3 +135,60 @@ class TeamMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team}"
+
+
+class Scope(models.TextChoices):
+    """What an API token may do; every API operation needs exactly one of these (docs/api.md)."""
+
+    TICKETS_READ = "tickets:read", _("Read tickets: list them and open one with its thread")
+    TICKETS_WRITE = "tickets:write", _("Write tickets: create, reply, change the status, rate and appeal")
+    ARTICLES_READ = "articles:read", _("Read published help-center articles and search them")
+
+
+class ApiToken(models.Model):
+    """A bearer credential for the API. Only the SHA-256 of the whole token is stored; the
+    token itself is shown once, when it is made. It acts as its user with the user's current
+    role and status, never beyond its scopes."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # PROTECT: a person's tokens are revoked by a service, never removed with them.
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    # The non-secret middle part of `sdk_<key_id>_<secret>`: finds the row without scanning,
+    # and lets people and secret scanners tell tokens apart.
+    key_id = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    # Whether it was made from a session past the second factor: a customer's token stops
+    # working if the account later becomes staff (staff tokens need that step).
+    second_factor = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_ip = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    last_used_ip = models.CharField(max_length=64, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_revoked")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.label})"
+
+    @property
+    def label(self) -> str:
+        """How lists name the token: its non-secret prefix."""
+        return f"sdk_{self.key_id}_…"
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        return self.revoked_at is None and not self.is_expired(now) and self.user.is_active
+
+    def allows(self, scope: str) -> bool:
+        return isinstance(self.scopes, list) and scope in self.scopes

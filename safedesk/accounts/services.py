@@ -10,21 +10,25 @@ account's behalf (tickets, recovery) must check `User.email_verified_at` themsel
 from __future__ import annotations
 
 import base64
+import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from safedesk.accounts import tasks, tokens
-from safedesk.accounts.models import Role, Team, TeamMembership, User
+from safedesk.accounts import apikeys, tasks, tokens
+from safedesk.accounts.models import ApiToken, Role, Scope, Team, TeamMembership, User
 from safedesk.audit.services import record
 from safedesk.jobs.enqueue import enqueue
 from safedesk.lib import ratelimit
@@ -123,18 +127,34 @@ def verify_email(token: str, *, ip: str = "") -> User:
     return user
 
 
-def set_password(user: User, *, password: str, actor: User | None, via: str, ip: str = "") -> User:
+def set_password(
+    user: User, *, password: str, actor: User | None, via: str, revoke_tokens: bool = False, ip: str = ""
+) -> User:
     """Change the password. Every other session of the user stops working at its next request
     (Django checks the session's password hash); the caller keeps its own session with
-    `update_session_auth_hash`."""
+    `update_session_auth_hash`. API tokens keep working unless `revoke_tokens` (docs/sessions.md)."""
     check_password_rules(password, user=user)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         locked.set_password(password)
         locked.save(update_fields=["password"])
         record("accounts.password_changed", actor=actor or locked, target=locked, data={"via": via}, ip=ip)
+        if revoke_tokens:
+            _revoke_all(locked, actor=actor or locked, reason="password_changed", ip=ip)
         enqueue(tasks.send_password_changed_notice, str(locked.public_id))
     user.password = locked.password
+    return user
+
+
+def sign_out_other_sessions(user: User, *, actor: User, ip: str = "") -> User:
+    """Every session of the user made before now stops working at its next request, whatever
+    the session backend; the caller keeps its own with `update_session_auth_hash`."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.session_epoch = secrets.token_hex(16)
+        locked.save(update_fields=["session_epoch"])
+        record("accounts.other_sessions_signed_out", actor=actor, target=locked, ip=ip)
+    user.session_epoch = locked.session_epoch
     return user
 
 
@@ -320,3 +340,180 @@ def user_by_public_id(public_id: str) -> User | None:
 def totp_secret(device: TOTPDevice) -> str:
     """The key as authenticator apps expect it when typed in: base32 without padding."""
     return base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+
+
+# API tokens ---------------------------------------------------------------------------------
+
+MAX_ACTIVE_TOKENS = 25
+TOKEN_NAME_LENGTH = 100
+# How stale `last_used_at` may get: one write a minute per token, not one per request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class NewApiToken:
+    token: ApiToken
+    secret: str  # the whole token, to show once; it is stored nowhere
+
+
+def clean_scopes(scopes: Iterable[Any]) -> list[str]:
+    chosen = sorted({str(s) for s in scopes})
+    if not chosen:
+        raise InvalidInput(_("Choose at least one permission."), code="scopes_required", field="scopes")
+    if any(s not in Scope.values for s in chosen):
+        raise InvalidInput(_("Choose from the listed permissions."), code="invalid_scope", field="scopes")
+    return chosen
+
+
+def token_expiry(days: Any, *, now: datetime) -> datetime | None:
+    """The expiry for a lifetime of `days` (None: the configured default). Zero days means
+    never, allowed only when SAFEDESK_API_TOKEN_MAX_DAYS is 0."""
+    longest = int(settings.SAFEDESK_API_TOKEN_MAX_DAYS)
+    if days in (None, ""):
+        days = settings.SAFEDESK_API_TOKEN_DAYS
+    try:
+        count = int(days)
+    except (TypeError, ValueError, OverflowError):
+        count = -1
+    if count == 0 and longest <= 0:
+        return None
+    if count < 1 or (longest > 0 and count > longest):
+        message = (
+            _("Choose an expiry from 1 to %(max)d days.") % {"max": longest}
+            if longest > 0
+            else str(_("Choose an expiry of at least one day, or none."))
+        )
+        raise InvalidInput(message, code="invalid_expiry", field="expires_in_days")
+    return now + timedelta(days=count)
+
+
+def create_api_token(
+    user: User, *, name: str, scopes: Iterable[Any], expires_in_days: Any = None, second_factor: bool, ip: str = ""
+) -> NewApiToken:
+    """A new token for `user`, made by the user themselves. Staff need `second_factor` (the
+    session that asks has passed TOTP). The result carries the token once; only its SHA-256
+    is stored. The owner is told by email (without the name they chose)."""
+    if user.is_staff_role and not second_factor:
+        raise PermissionDenied(
+            _("Confirm your sign-in with your authenticator app before creating an API token."), code="otp_required"
+        )
+    clean_name = clean_text(name, field="name", max_length=TOKEN_NAME_LENGTH, multiline=False)
+    chosen = clean_scopes(scopes)
+    now = timezone.now()
+    expires_at = token_expiry(expires_in_days, now=now)
+    ratelimit.hit("api-token-create", str(user.pk), limit=10, window=3600)
+    with transaction.atomic():
+        owner = User.objects.select_for_update().get(pk=user.pk)
+        if not owner.is_active:
+            raise PermissionDenied()
+        active = ApiToken.objects.filter(user=owner, revoked_at__isnull=True).exclude(expires_at__lte=now).count()
+        if active >= MAX_ACTIVE_TOKENS:
+            raise Conflict(
+                _("You have %(max)d active API tokens, the most allowed. Revoke one first.")
+                % {"max": MAX_ACTIVE_TOKENS},
+                code="too_many_tokens",
+            )
+        for _attempt in range(3):
+            key = apikeys.generate()
+            try:
+                with transaction.atomic():
+                    token = ApiToken.objects.create(
+                        user=owner,
+                        name=clean_name,
+                        key_id=key.key_id,
+                        secret_hash=key.digest,
+                        scopes=chosen,
+                        second_factor=second_factor,
+                        created_at=now,
+                        created_ip=ip[:64],
+                        expires_at=expires_at,
+                    )
+                break
+            except IntegrityError:
+                # Two tokens drew the same key id (about 1 in 3.6e15): draw again.
+                continue
+        else:
+            raise Conflict(code="token_collision")
+        record(
+            "accounts.api_token_created",
+            actor=owner,
+            target=token,
+            data={
+                "name": clean_name,
+                "label": token.label,
+                "scopes": chosen,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
+            ip=ip,
+        )
+        enqueue(tasks.send_api_token_created_notice, str(token.public_id))
+    return NewApiToken(token=token, secret=key.token)
+
+
+def _may_manage(token: ApiToken, actor: User) -> bool:
+    return token.user_id == actor.pk or actor.has_role(Role.ADMIN)
+
+
+def revoke_api_token(token: ApiToken, *, actor: User, ip: str = "") -> ApiToken:
+    """Revoke one token: its owner, or an administrator. Revoking a revoked token changes nothing."""
+    if not _may_manage(token, actor):
+        raise NotFound()
+    with transaction.atomic():
+        locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.revoked_by = actor
+            locked.save(update_fields=["revoked_at", "revoked_by"])
+            record(
+                "accounts.api_token_revoked",
+                actor=actor,
+                target=locked,
+                data={"label": locked.label, "owner": locked.user.email, "by_owner": locked.user_id == actor.pk},
+                ip=ip,
+            )
+    token.revoked_at, token.revoked_by = locked.revoked_at, locked.revoked_by
+    return token
+
+
+def _revoke_all(user: User, *, actor: User, reason: str, ip: str) -> int:
+    now = timezone.now()
+    # Locked one by one, in id order, like revoke_api_token (so the two never deadlock).
+    active = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True).order_by("id"))
+    for token in active:
+        token.revoked_at, token.revoked_by = now, actor
+        token.save(update_fields=["revoked_at", "revoked_by"])
+    if active:
+        record(
+            "accounts.api_tokens_revoked",
+            actor=actor,
+            target=user,
+            data={"count": len(active), "labels": [t.label for t in active], "reason": reason},
+            ip=ip,
+        )
+    return len(active)
+
+
+def revoke_all_api_tokens(user: User, *, actor: User, reason: str = "requested", ip: str = "") -> int:
+    """Revoke every active token of `user` (the user, or an administrator). Returns how many."""
+    if user.pk != actor.pk and not actor.has_role(Role.ADMIN):
+        raise PermissionDenied()
+    with transaction.atomic():
+        return _revoke_all(user, actor=actor, reason=reason, ip=ip)
+
+
+def note_api_token_used(token: ApiToken, *, ip: str, now: datetime | None = None) -> None:
+    """Stamp the last use, at most once a minute per token. Bookkeeping, not a change anyone
+    made, so it is not audited. The conditional UPDATE is atomic on its own: of several
+    concurrent requests only one writes, and none waits on a row lock."""
+    moment = now or timezone.now()
+    last = token.last_used_at
+    if last is not None and moment - last < LAST_USED_RESOLUTION:
+        return
+    stale = moment - LAST_USED_RESOLUTION
+    updated = (
+        ApiToken.objects.filter(pk=token.pk)
+        .filter(models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lte=stale))
+        .update(last_used_at=moment, last_used_ip=ip[:64])
+    )
+    if updated:
+        token.last_used_at, token.last_used_ip = moment, ip[:64]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from safedesk.accounts import tokens
-from safedesk.accounts.models import User
+from safedesk.accounts.models import ApiToken, User
 from safedesk.jobs.mail import send_templated_email
 
 
@@ -95,4 +95,22 @@ def send_password_changed_notice(public_id: str) -> None:
         subject=_("Your password was changed"),
         template="password_changed",
         reset_link=_site_url(reverse("accounts:password_reset")),
+    )
+
+
+@task(queue_name="email")
+def send_api_token_created_notice(token_public_id: str) -> None:
+    # The token's name is not quoted: whoever made the token wrote it, and a stolen session must
+    # not be able to make us mail its owner a text of the thief's choosing.
+    token = ApiToken.objects.select_related("user").filter(public_id=token_public_id).first()
+    if token is None or not token.user.is_active:
+        return
+    _send(
+        token.user,
+        subject=_("A new API token was created for your account"),
+        template="api_token_created",
+        label=token.label,
+        scope_list=", ".join(sorted(token.scopes)),
+        expires_at=token.expires_at,
+        tokens_link=_site_url(reverse("accounts:api_tokens")),
     )

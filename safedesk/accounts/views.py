@@ -23,13 +23,15 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safedesk.accounts import forms, services
-from safedesk.accounts.models import User
-from safedesk.lib.errors import InvalidInput, RateLimited
+from safedesk.accounts import forms, selectors, services
+from safedesk.accounts.decorators import role_required
+from safedesk.accounts.models import Role, Scope, User
+from safedesk.lib.errors import InvalidInput, RateLimited, SafedeskError
 from safedesk.lib.net import client_ip
 from safedesk.lib.responses import error_response
 
@@ -186,8 +188,21 @@ def profile(request: HttpRequest) -> HttpResponse:
         "form": form,
         "has_totp": services.has_confirmed_device(user),
         "verified": user.email_verified_at is not None,
+        "active_tokens": selectors.active_token_count(user),
     }
     return render(request, "accounts/profile.html", context)
+
+
+@require_POST
+@login_required
+def sign_out_other_sessions(request: HttpRequest) -> HttpResponse:
+    """Every other device signed in to this account is signed out at its next request; this
+    one stays signed in. API tokens are not touched (they are revoked on the tokens page)."""
+    user = _current_user(request)
+    services.sign_out_other_sessions(user, actor=user, ip=client_ip(request))
+    update_session_auth_hash(request, user)
+    messages.success(request, _("Every other device was signed out."))
+    return redirect("accounts:profile")
 
 
 @require_http_methods(["GET", "POST"])
@@ -198,14 +213,24 @@ def password_change(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.set_password(
-                user, password=form.cleaned_data["new_password1"], actor=user, via="change", ip=client_ip(request)
+                user,
+                password=form.cleaned_data["new_password1"],
+                actor=user,
+                via="change",
+                revoke_tokens=form.cleaned_data["revoke_tokens"],
+                ip=client_ip(request),
             )
         except InvalidInput as exc:
             _form_error(form, exc)
         else:
             # This session stays signed in; every other one is signed out at its next request.
             update_session_auth_hash(request, user)
-            messages.success(request, _("Your password was changed. Other devices were signed out."))
+            if form.cleaned_data["revoke_tokens"]:
+                messages.success(
+                    request, _("Your password was changed. Other devices were signed out and your API tokens revoked.")
+                )
+            else:
+                messages.success(request, _("Your password was changed. Other devices were signed out."))
             return redirect("accounts:profile")
     return render(request, "accounts/password_change.html", {"form": form})
 
@@ -347,3 +372,87 @@ def set_language(request: HttpRequest) -> HttpResponse:
         services.set_language(request.user, language=language, actor=request.user)
     _set_language_cookie(request, response, language)
     return response
+
+
+# API tokens ----------------------------------------------------------------------------------
+
+
+def _tokens_page(request: HttpRequest, form: forms.ApiTokenForm, *, status: int = 200) -> HttpResponse:
+    user = _current_user(request)
+    context = {
+        "form": form,
+        "tokens": selectors.own_tokens(user),
+        "now": timezone.now(),
+        "is_admin": user.has_role(Role.ADMIN),
+        "scope_labels": dict(Scope.choices),
+    }
+    return render(request, "accounts/api_tokens.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CUSTOMER)  # any signed-in person; staff past their second factor
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """One's own tokens, and the form for a new one. The new token is shown on the answer to
+    the POST itself, once: it is never stored, so there is nothing to redirect to."""
+    form = forms.ApiTokenForm(request.POST or None)
+    if request.method == "GET" or not form.is_valid():
+        return _tokens_page(request, form, status=200 if request.method == "GET" else 400)
+    user = _current_user(request)
+    try:
+        created = services.create_api_token(
+            user,
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            expires_in_days=form.cleaned_data["expires_in_days"],
+            second_factor=_verified(request),
+            ip=client_ip(request),
+        )
+    except RateLimited:
+        raise
+    except InvalidInput as exc:
+        _form_error(form, exc)
+        return _tokens_page(request, form, status=exc.status)
+    except SafedeskError as exc:
+        form.add_error(None, str(exc.message))
+        return _tokens_page(request, form, status=exc.status)
+    response = render(
+        request,
+        "accounts/api_token_created.html",
+        {"token": created.token, "secret": created.secret, "scope_labels": dict(Scope.choices)},
+    )
+    # The page holds the token: no cache may keep it.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@role_required(Role.CUSTOMER)
+def api_token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The owner revokes their token; an administrator revokes anyone's (from the list of all)."""
+    user = _current_user(request)
+    token = selectors.access_api_token(user, public_id)
+    services.revoke_api_token(token, actor=user, ip=client_ip(request))
+    messages.success(request, _("The token %(label)s was revoked.") % {"label": token.label})
+    if request.POST.get("from") == "all" and user.has_role(Role.ADMIN):
+        return redirect("accounts:api_tokens_all")
+    return redirect("accounts:api_tokens")
+
+
+@require_GET
+@role_required(Role.ADMIN)
+def api_tokens_all(request: HttpRequest) -> HttpResponse:
+    owner = request.GET.get("owner", "")[:254]
+    active_only = request.GET.get("active") == "1"
+    page = selectors.all_tokens(owner=owner, active_only=active_only, after=request.GET.get("after"))
+    next_query = ""
+    if page.next_after:
+        kept = {k: v for k, v in {"owner": owner, "active": "1" if active_only else ""}.items() if v}
+        next_query = urlencode({**kept, "after": page.next_after})
+    context = {
+        "page": page,
+        "owner": owner,
+        "active_only": active_only,
+        "next_query": next_query,
+        "now": timezone.now(),
+    }
+    return render(request, "accounts/api_tokens_all.html", context)

@@ -12,16 +12,57 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.views import openapi_view
 
+from safedesk.audit.middleware import observe
 from safedesk.lib.errors import RateLimited, SafedeskError
 
 logger = logging.getLogger("safedesk.api")
 
-api = NinjaAPI(
+DESCRIPTION = """REST API of the safedesk customer service center. Errors are always `{code, message}`.
+
+**Authentication.** Send an API token as `Authorization: Bearer sdk_…` (make one on your account's
+*API tokens* page, `/accounts/tokens/`; it is shown once), or use the signed-in browser session
+(unsafe methods then need the CSRF token). Tokens in the query string are refused with 401
+`token_in_query`. A wrong scheme or a malformed, unknown, revoked or expired token: 401
+`invalid_token`, always the same body. A token acts as its owner with the owner's current role,
+and only within its scopes:
+
+| scope | operations |
+| --- | --- |
+| `tickets:read` | list tickets, read one with its thread |
+| `tickets:write` | create, reply (or an internal note, staff), change the status, rate, appeal |
+| `articles:read` | list, read, search and suggest published articles (also public without a token) |
+
+A token without the operation's scope: 403 `insufficient_scope`. Each token may make
+`SAFEDESK_API_TOKEN_RATE` requests a minute (then 429 `rate_limited` with `Retry-After`).
+"""
+
+
+class SafedeskAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        # ninja lists security schemes without scopes; each operation states its scope
+        # (`x-scope`) and public ones (`x-public`) may also be called without credentials.
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                if not isinstance(operation, dict) or "x-scope" not in operation:
+                    continue
+                requirements: list[dict[str, list[str]]] = [
+                    {name: [operation["x-scope"]] if name == "BearerToken" else []}
+                    for entry in operation.get("security", [])
+                    for name in entry
+                ]
+                if operation.get("x-public"):
+                    requirements.append({})
+                operation["security"] = requirements
+        return schema
+
+
+api = SafedeskAPI(
     title="safedesk API",
     version="1",
     urls_namespace="api",
     docs_url=None,
-    description="REST API of the safedesk customer service center. Errors are always {code, message}.",
+    description=DESCRIPTION,
 )
 
 
@@ -33,9 +74,14 @@ def _error(request: HttpRequest, status: int, code: str, message: str, **extra: 
 
 @api.exception_handler(SafedeskError)
 def on_safedesk_error(request: HttpRequest, exc: SafedeskError) -> HttpResponse:
+    # Repeated "not found" for tickets becomes one security event per burst (CASES.md T06).
+    observe(request, exc, channel="api")
     response = api.create_response(request, exc.as_dict(), status=exc.status)
     if isinstance(exc, RateLimited):
         response["Retry-After"] = str(exc.retry_after)
+    # Token refusals carry WWW-Authenticate (RFC 6750).
+    for name, value in getattr(exc, "headers", {}).items():
+        response[name] = value
     return response
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models, transaction
 
 from safedesk.audit.models import AuditEvent
 
@@ -30,6 +33,7 @@ def record(
     actor: Any = None,
     target: models.Model | None = None,
     target_ref: str = "",
+    target_type: str = "",
     data: dict[str, Any] | None = None,
     ip: str = "",
 ) -> AuditEvent:
@@ -39,7 +43,6 @@ def record(
         label = str(getattr(actor_obj, "email", "") or getattr(actor_obj, "username", ""))
     elif isinstance(actor, str):
         label = actor
-    target_type = ""
     if target is not None:
         target_type = f"{target._meta.app_label}.{target._meta.model_name}"
         target_ref = target_ref or str(
@@ -57,3 +60,68 @@ def record(
         data=redact(data or {}),
         ip=ip[:64],
     )
+
+
+# Bursts of refusals ---------------------------------------------------------------------------
+
+RECENT_REFS = 10
+
+
+def _count(key: str, window: int) -> int:
+    # The counter lives for `window` seconds from the first miss (incr keeps the expiry).
+    cache.add(key, 0, timeout=window)
+    try:
+        return int(cache.incr(key))
+    except ValueError:
+        # It expired between add and incr: this miss opens a new window.
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def note_refusal(
+    verb: str,
+    *,
+    kind: str,
+    actor: Any,
+    ip: str,
+    ref: str = "",
+    outcome: str,
+    details: dict[str, Any] | None = None,
+    threshold: int | None = None,
+) -> AuditEvent | None:
+    """Count one refusal of `kind` for the signed-in `actor` (or, for anonymous callers, the
+    network address) and write ONE security event per burst: at the `threshold`-th refusal
+    within SAFEDESK_PROBE_WINDOW seconds, then at most once per window while they go on.
+
+    Cheap and the same for every refusal, so that a refusal that ends up logged takes no
+    longer to answer than one that does not; only the one event per burst writes a row."""
+    window = max(1, int(settings.SAFEDESK_PROBE_WINDOW_SECONDS))
+    limit = max(1, int(threshold if threshold is not None else settings.SAFEDESK_PROBE_THRESHOLD))
+    signed_in = bool(getattr(actor, "is_authenticated", False))
+    who = f"user:{actor.pk}" if signed_in else f"ip:{ip}"
+    digest = hashlib.blake2s(f"{kind}|{who}".encode("utf-8", "replace"), digest_size=12).hexdigest()
+    misses = _count(f"probe:n:{digest}", window)
+    refs_key = f"probe:refs:{digest}"
+    refs = [r for r in (cache.get(refs_key) or []) if isinstance(r, str)]
+    if ref:
+        refs = [*refs, ref[:80]][-RECENT_REFS:]
+        cache.set(refs_key, refs, timeout=window)
+    if misses < limit or not cache.add(f"probe:logged:{digest}", 1, timeout=window):
+        return None
+    data: dict[str, Any] = {
+        "kind": kind,
+        "outcome": outcome,
+        "misses": misses,
+        "window_seconds": window,
+        "recent": refs,
+        **(details or {}),
+    }
+    with transaction.atomic():
+        return record(
+            verb,
+            actor=actor if signed_in else "anonymous",
+            target_type=kind,
+            target_ref=refs[-1] if refs else "",
+            data=data,
+            ip=ip,
+        )

@@ -1,10 +1,15 @@
-"""Help center API: published articles only (list, detail, search, deflection suggestions)."""
+"""Help center API: published articles only (list, detail, search, deflection suggestions).
+
+Public: anyone may read them without signing in. A request that sends an API token is checked
+like any token request (401 for a bad one) and needs the `articles:read` scope.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -12,6 +17,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
+from safedesk.accounts.apiauth import public_api_auth
+from safedesk.accounts.models import Scope
 from safedesk.helpcenter import selectors
 from safedesk.helpcenter.models import ArticleTranslation, Lang
 from safedesk.lib.errors import InvalidInput
@@ -20,7 +27,9 @@ from safedesk.lib.net import client_ip
 from safedesk.lib.ratelimit import hit
 from safedesk.search import services as search_services
 
-router = Router(tags=["articles"])
+router = Router(tags=["articles"], auth=public_api_auth(Scope.ARTICLES_READ))
+# Read by api.main to write the scope into each operation's security requirement.
+PUBLIC: dict[str, Any] = {"openapi_extra": {"x-scope": Scope.ARTICLES_READ.value, "x-public": True}}
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -77,6 +86,10 @@ class ErrorBody(Schema):
     message: str
 
 
+# 401 and 403 only for requests that send an API token (a bad one, or one without the scope).
+_ERRORS: dict[int, Any] = {400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody}
+
+
 # The cursor is opaque to clients: the last row's position, signed so it cannot be forged.
 def _encode_cursor(last_id: int) -> str:
     signed = signing.dumps({"after": last_id}, salt=_CURSOR_SALT, compress=False)
@@ -128,7 +141,7 @@ def _hits(results: list[selectors.ArticleHit]) -> SearchResults:
     )
 
 
-@router.get("", response={200: ArticlePage, 400: ErrorBody}, summary="List published articles")
+@router.get("", response={200: ArticlePage, **_ERRORS}, summary="List published articles", **PUBLIC)
 def list_articles(
     request: HttpRequest, cursor: str | None = None, limit: int = DEFAULT_LIMIT, lang: str | None = None
 ) -> ArticlePage:
@@ -162,7 +175,7 @@ def _search_query(raw: str) -> str:
 
 
 # search and suggest are declared before /{slug} so that they are not taken for slugs.
-@router.get("/search", response={200: SearchResults, 400: ErrorBody, 429: ErrorBody}, summary="Search articles")
+@router.get("/search", response={200: SearchResults, **_ERRORS}, summary="Search articles", **PUBLIC)
 def search_articles(request: HttpRequest, params: Query[SearchParams]) -> SearchResults:
     """Best hits first. Chinese is segmented; synonyms cross languages. Rate-limited per client."""
     query = _search_query(params.q)
@@ -173,9 +186,7 @@ def search_articles(request: HttpRequest, params: Query[SearchParams]) -> Search
     return _hits(results)
 
 
-@router.get(
-    "/suggest", response={200: SearchResults, 400: ErrorBody, 429: ErrorBody}, summary="Suggest articles (deflection)"
-)
+@router.get("/suggest", response={200: SearchResults, **_ERRORS}, summary="Suggest articles (deflection)", **PUBLIC)
 def suggest_articles(request: HttpRequest, params: Query[SearchParams]) -> SearchResults:
     """Up to 5 articles for a ticket subject or a first chat message, before anything is submitted."""
     query = _search_query(params.q)
@@ -186,7 +197,9 @@ def suggest_articles(request: HttpRequest, params: Query[SearchParams]) -> Searc
     return _hits(results)
 
 
-@router.get("/{slug}", response={200: ArticleDetail, 404: ErrorBody}, summary="One published article")
+@router.get(
+    "/{slug}", response={200: ArticleDetail, **_ERRORS, 404: ErrorBody}, summary="One published article", **PUBLIC
+)
 def get_article(request: HttpRequest, slug: str, lang: str | None = None) -> ArticleDetail:
     """The article at `slug` in `lang` (default: the request's language), or the other language
     with `is_fallback: true` when that one is not published."""

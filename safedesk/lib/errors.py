@@ -40,6 +40,18 @@ class NotFound(SafedeskError):
     code = "not_found"
     status = 404
     default_message = _("Nothing was found at this address.")
+    # What was looked for ("tickets.ticket") and the reference asked for, so that repeated misses
+    # can be noticed (CASES.md T06). Never part of the response body: a miss must read the same
+    # whether the thing is someone else's or does not exist.
+    probe = ""
+    probe_ref = ""
+
+    @classmethod
+    def probing(cls, kind: str, ref: Any) -> NotFound:
+        exc = cls()
+        exc.probe = kind
+        exc.probe_ref = str(ref)[:80] if isinstance(ref, str | int) else ""
+        return exc
 
 
 class PermissionDenied(SafedeskError):
@@ -62,6 +74,12 @@ class RateLimited(SafedeskError):
     def __init__(self, retry_after: int, message: str | Promise | None = None) -> None:
         self.retry_after = max(1, int(retry_after))
         super().__init__(message)
+
+
+class MethodNotAllowed(SafedeskError):
+    code = "method_not_allowed"
+    status = 405
+    default_message = _("This address does not accept this kind of request.")
 
 
 class Unavailable(SafedeskError):

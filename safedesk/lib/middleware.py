@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from safedesk.lib.errors import SafedeskError
+from safedesk.lib.errors import MethodNotAllowed, SafedeskError
 from safedesk.lib.responses import error_response
 
 # Scripts and styles come only from our own static files; no inline script anywhere.
@@ -32,13 +32,20 @@ class SecurityHeadersMiddleware:
 
 
 class SafedeskErrorMiddleware:
-    """Turns a SafedeskError raised anywhere in a view into a clear 4xx."""
+    """Turns a SafedeskError raised anywhere in a view into a clear 4xx, and gives the bare 405
+    that Django (`require_POST`) and django-ninja answer for a wrong method the usual shape."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed):
+            shaped = error_response(request, MethodNotAllowed())
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, SafedeskError):

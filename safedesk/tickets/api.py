@@ -1,8 +1,9 @@
 """Tickets API: list, detail, create, reply, status, rating and appeal.
 
-Authentication is the signed-in session (ninja's `django_auth`, which also checks the CSRF token
-on unsafe methods); staff must have passed their second factor (TOTP) as on staff pages. Scoped
-API tokens come in a later issue.
+Authentication is a scoped API token (`Authorization: Bearer sdk_…`; reads need `tickets:read`,
+every change `tickets:write`) or the signed-in session (with the CSRF token on unsafe methods;
+staff must have passed their second factor, as on staff pages). See accounts.apiauth and
+docs/api.md. A customer's token gets exactly what the customer's session gets.
 
 Every ticket is addressed by its public reference (`T-XXXXXXXX`) and resolved through
 `selectors.access_ticket`, so a ticket the caller may not see answers 404 `not_found`, exactly
@@ -14,22 +15,24 @@ where a service cleans them, so a refusal carries the service's stable `code`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as HttpStatus
-from ninja.security import django_auth
 
-from safedesk.accounts.models import STAFF_ROLES, User
+from safedesk.accounts.apiauth import api_auth, api_user
+from safedesk.accounts.models import STAFF_ROLES, Scope, User
 from safedesk.lib.errors import InvalidInput, PermissionDenied
 from safedesk.lib.net import client_ip
 from safedesk.tickets import selectors, services
 from safedesk.tickets.models import Appeal, Channel, Message, Priority, Status, Ticket
 
-router = Router(tags=["tickets"], auth=django_auth)
+router = Router(tags=["tickets"])
+READ: dict[str, Any] = {"auth": api_auth(Scope.TICKETS_READ), "openapi_extra": {"x-scope": Scope.TICKETS_READ.value}}
+WRITE: dict[str, Any] = {"auth": api_auth(Scope.TICKETS_WRITE), "openapi_extra": {"x-scope": Scope.TICKETS_WRITE.value}}
 
 # The API's inbox shows every view's tickets unless the caller narrows it (the console's default
 # is the agent's own tickets).
@@ -155,14 +158,9 @@ class AppealIn(Schema):
 
 
 def _actor(request: HttpRequest) -> User:
-    """The signed-in user (django_auth has already refused anonymous callers); staff must also
-    have passed their second factor."""
-    user = cast(User, request.user)
-    if user.is_staff_role and not getattr(user, "is_verified", lambda: False)():
-        raise PermissionDenied(
-            _("Confirm your sign-in with your authenticator app before using the API."), code="otp_required"
-        )
-    return user
+    """The token's or the session's user (anonymous callers were refused with 401); staff on a
+    session must also have passed their second factor."""
+    return api_user(request)
 
 
 def _priority_name(value: int) -> str:
@@ -267,13 +265,13 @@ def _requester_only(ticket: Ticket, user: User, message: str) -> None:
         raise PermissionDenied(message)
 
 
-_ERRORS: dict[int, Any] = {400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody}
+_ERRORS: dict[int, Any] = {400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody}
 
 
 # ---- endpoints ---------------------------------------------------------------------------------
 
 
-@router.get("", response={200: TicketPage, **_ERRORS}, summary="List tickets")
+@router.get("", response={200: TicketPage, **_ERRORS}, summary="List tickets", **READ)
 def list_tickets(request: HttpRequest, params: Query[TicketFilters]) -> dict[str, Any]:
     """Newest first, `limit` per page. Customers get their own requests (the staff filters are
     ignored); staff get the inbox, by default every active ticket (`view=all`)."""
@@ -287,7 +285,7 @@ def list_tickets(request: HttpRequest, params: Query[TicketFilters]) -> dict[str
     return {"results": [_summary(t, user, staff=staff) for t in page.tickets], "next_after": page.next_after}
 
 
-@router.post("", response={201: TicketDetail, **_ERRORS, 429: ErrorBody}, summary="Create a ticket")
+@router.post("", response={201: TicketDetail, **_ERRORS}, summary="Create a ticket", **WRITE)
 def create_ticket(request: HttpRequest, payload: TicketCreate) -> HttpStatus[dict[str, Any]]:
     """A customer's own request (channel `api`), or staff opening one for the customer at
     `requester_email` (channel `agent`). Rate-limited per user."""
@@ -318,7 +316,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreate) -> HttpStatus[dic
     return HttpStatus(201, _fresh_detail(user, ticket.ref))
 
 
-@router.get("/{ref}", response={200: TicketDetail, **_ERRORS}, summary="One ticket with its thread")
+@router.get("/{ref}", response={200: TicketDetail, **_ERRORS}, summary="One ticket with its thread", **READ)
 def get_ticket(request: HttpRequest, ref: str) -> dict[str, Any]:
     """The ticket, its messages and events in order (customers never see internal notes), the
     linked transaction hashes or addresses, the rating and the appeals."""
@@ -326,7 +324,9 @@ def get_ticket(request: HttpRequest, ref: str) -> dict[str, Any]:
     return _detail(selectors.access_ticket(user, ref), user)
 
 
-@router.post("/{ref}/replies", response={201: MessageOut, **_ERRORS, 409: ErrorBody}, summary="Reply to a ticket")
+@router.post(
+    "/{ref}/replies", response={201: MessageOut, **_ERRORS, 409: ErrorBody}, summary="Reply to a ticket", **WRITE
+)
 def reply(request: HttpRequest, ref: str, payload: ReplyIn) -> HttpStatus[dict[str, Any]]:
     """A public reply, or (staff only) an internal note the customer never sees."""
     user = _actor(request)
@@ -335,7 +335,9 @@ def reply(request: HttpRequest, ref: str, payload: ReplyIn) -> HttpStatus[dict[s
     return HttpStatus(201, _message(message))
 
 
-@router.post("/{ref}/status", response={200: TicketDetail, **_ERRORS, 409: ErrorBody}, summary="Change the status")
+@router.post(
+    "/{ref}/status", response={200: TicketDetail, **_ERRORS, 409: ErrorBody}, summary="Change the status", **WRITE
+)
 def set_status(request: HttpRequest, ref: str, payload: StatusIn) -> dict[str, Any]:
     """Staff move a ticket along the state machine. A customer may only close their request
     (`closed`) or reopen a recently solved one (`open`)."""
@@ -353,7 +355,7 @@ def set_status(request: HttpRequest, ref: str, payload: StatusIn) -> dict[str, A
     return _fresh_detail(user, ticket.ref)
 
 
-@router.post("/{ref}/rating", response={200: TicketDetail, **_ERRORS, 409: ErrorBody}, summary="Rate a ticket")
+@router.post("/{ref}/rating", response={200: TicketDetail, **_ERRORS, 409: ErrorBody}, summary="Rate a ticket", **WRITE)
 def rate(request: HttpRequest, ref: str, payload: RatingIn) -> dict[str, Any]:
     """The requester rates a solved or closed request from 1 to 5; a later rating replaces it."""
     user = _actor(request)
@@ -363,7 +365,7 @@ def rate(request: HttpRequest, ref: str, payload: RatingIn) -> dict[str, Any]:
     return _fresh_detail(user, ticket.ref)
 
 
-@router.post("/{ref}/appeal", response={201: AppealOut, **_ERRORS, 409: ErrorBody}, summary="Appeal a ticket")
+@router.post("/{ref}/appeal", response={201: AppealOut, **_ERRORS, 409: ErrorBody}, summary="Appeal a ticket", **WRITE)
 def appeal(request: HttpRequest, ref: str, payload: AppealIn) -> HttpStatus[dict[str, Any]]:
     """The requester appeals how a solved or closed request was handled; a supervisor decides."""
     user = _actor(request)

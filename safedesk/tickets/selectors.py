@@ -48,9 +48,20 @@ def _valid_ref(ref: Any) -> bool:
     return isinstance(ref, str) and len(ref) == REF_LENGTH and ref.startswith("T-") and ref[2:].isalnum()
 
 
+PROBE_TICKET = "tickets.ticket"
+PROBE_APPEAL = "tickets.appeal"
+
+
+def _probe_ref(ref: Any) -> str:
+    # Only reference-shaped text goes into the security log, never arbitrary text from a URL.
+    return str(ref).upper() if _valid_ref(ref) else "(malformed)"
+
+
 def access_ticket(user: Any, ref: Any, *, for_write: bool = False) -> Ticket:
+    # Every refusal is marked as a probe (counted per person, one security event per burst);
+    # malformed, unknown and someone else's references are refused alike.
     if not _valid_ref(ref) or not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise NotFound()
+        raise NotFound.probing(PROBE_TICKET, _probe_ref(ref))
     query = Ticket.objects.select_related("requester", "assignee", "team").filter(
         ref=ref.upper(), confirmed_at__isnull=False
     )
@@ -61,7 +72,7 @@ def access_ticket(user: Any, ref: Any, *, for_write: bool = False) -> Ticket:
         query = query.select_for_update(of=("self",))
     ticket = query.first()
     if ticket is None:
-        raise NotFound()
+        raise NotFound.probing(PROBE_TICKET, _probe_ref(ref))
     return ticket
 
 
@@ -252,15 +263,15 @@ def open_appeals(*, limit: int = 100) -> list[Appeal]:
 
 
 def access_appeal(user: Any, public_id: Any) -> Appeal:
-    if not is_staff(user):
-        raise NotFound()
     try:
         key = uuid.UUID(str(public_id))
     except ValueError:
-        raise NotFound() from None
+        raise NotFound.probing(PROBE_APPEAL, "(malformed)") from None
+    if not is_staff(user):
+        raise NotFound.probing(PROBE_APPEAL, str(key))
     appeal = Appeal.objects.select_related("ticket").filter(public_id=key).first()
     if appeal is None:
-        raise NotFound()
+        raise NotFound.probing(PROBE_APPEAL, str(key))
     return appeal
 
 

@@ -29,3 +29,19 @@ def sign_in(client: Client, email: str, password: str = PASSWORD, **extra: Any) 
 
 def verbs(**filters: Any) -> list[str]:
     return list(AuditEvent.objects.filter(**filters).order_by("id").values_list("verb", flat=True))
+
+
+ALL_SCOPES = ("tickets:read", "tickets:write", "articles:read")
+
+
+def new_token(user: Any, scopes: tuple[str, ...] = ALL_SCOPES, *, days: Any = None, name: str = "script") -> str:
+    """A fresh API token of `user` (made as from a session past the second factor); returns
+    the whole token, as the creation page shows it once."""
+    from safedesk.accounts import services
+
+    created = services.create_api_token(user, name=name, scopes=scopes, expires_in_days=days, second_factor=True)
+    return created.secret
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
