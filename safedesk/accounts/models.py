@@ -19,6 +19,15 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+class Availability(models.TextChoices):
+    """Whether a staff member takes new work now. Automatic assignment (tickets, and chat later)
+    only picks people who are available; away and offline differ only in what colleagues read."""
+
+    AVAILABLE = "available", _("Available")
+    AWAY = "away", _("Away")
+    OFFLINE = "offline", _("Offline")
+
+
 STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 # Each role includes the powers of the ones before it.
 ROLE_RANK = {Role.CUSTOMER: 0, Role.AGENT: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}
@@ -51,6 +60,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Staff presence, switched by the person in the console header (customers keep the default,
+    # which means nothing for them). Available by default, so that a desk which turns on
+    # automatic assignment does not find everyone silently skipped.
+    availability = models.CharField(
+        _("availability"), max_length=16, choices=Availability.choices, default=Availability.AVAILABLE
+    )
+    availability_changed_at = models.DateTimeField(_("availability changed"), null=True, blank=True)
 
     objects = UserManager()
 
