@@ -9,10 +9,22 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from safedesk.accounts.models import Role, User
 from safedesk.tickets.models import BusinessCalendar, SlaPolicy, TeamSettings
 
 
+def _is_admin(request: HttpRequest) -> bool:
+    user = request.user
+    return isinstance(user, User) and user.has_role(Role.ADMIN) and bool(getattr(user, "is_verified", bool)())
+
+
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _is_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_admin(request)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 
 def submit(user: Any, category: str = "withdrawal", subject: str = "Withdrawal stuck") -> Ticket:
-    return services.submit_ticket(user, services.TicketInput(subject=subject, body="Since yesterday.", category=category))
+    return services.submit_ticket(
+        user, services.TicketInput(subject=subject, body="Since yesterday.", category=category)
+    )
 
 
 @pytest.fixture
@@ -114,7 +116,9 @@ def test_it_gives_least_loaded_tickets_to_the_member_with_fewest_active_tickets(
     assert sorted(loads.values()) == [3, 3, 3]
 
 
-def test_it_respects_an_agents_cap_of_active_tickets(alice: Any, team: Team, agents: list[Any], admin_root: Any) -> None:
+def test_it_respects_an_agents_cap_of_active_tickets(
+    alice: Any, team: Team, agents: list[Any], admin_root: Any
+) -> None:
     amy, ben, cai = sorted(agents, key=lambda a: a.pk)
     configure(team, AssignmentMode.ROUND_ROBIN, admin_root)
     setup_services.set_agent_cap(amy, 1, actor=admin_root)
@@ -129,7 +133,7 @@ def test_it_respects_an_agents_cap_of_active_tickets(alice: Any, team: Team, age
 def test_it_assigns_waiting_tickets_when_someone_becomes_available(
     alice: Any, team: Team, agents: list[Any], admin_root: Any, run_tasks: Any, smtp_server: Any
 ) -> None:
-    amy, ben, cai = sorted(agents, key=lambda a: a.pk)
+    *_others, cai = sorted(agents, key=lambda a: a.pk)
     configure(team, AssignmentMode.ROUND_ROBIN, admin_root)
     for agent in agents:
         set_away(agent)

@@ -91,7 +91,7 @@ def race_two(team: Team, first: Ticket, second: Ticket) -> tuple[float, float]:
 def test_it_never_gives_two_concurrent_tickets_the_same_turn(
     mode: str, alice: Any, admin_root: Any, team: tuple[Team, list[Any]]
 ) -> None:
-    group, agents = team
+    group, _agents = team
     setup_services.save_team_settings(group, calendar=None, assignment_mode=mode, categories=[], actor=admin_root)
     first, second = unrouted(alice, 2)
     committed, done = race_two(group, first, second)
