@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from safedesk.accounts.decorators import role_required
 from safedesk.accounts.models import Availability, Role, TeamMembership, User
 from safedesk.accounts.views import safe_next
-from safedesk.lib.errors import InvalidInput, NotFound, SafedeskError
+from safedesk.lib.errors import InvalidInput, NotFound, PermissionDenied, SafedeskError
 from safedesk.lib.net import client_ip
 from safedesk.tickets import services, setup_selectors, setup_services
 from safedesk.tickets.models import AssignmentMode, BusinessCalendar, Category, Priority, SlaPolicy
@@ -48,6 +48,9 @@ def availability(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("agent", "")
     target = me
     if raw:
+        if not me.has_role(Role.SUPERVISOR):
+            # Before any lookup: whether an id exists is none of an agent's business.
+            raise PermissionDenied()
         try:
             found = User.objects.filter(public_id=uuid.UUID(raw)).first()
         except ValueError:

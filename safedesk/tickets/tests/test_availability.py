@@ -44,12 +44,19 @@ def test_it_refuses_bad_switches_and_changes_nothing(agent_sam: Any, alice: Any,
     assert client.get("/agent/availability/").status_code == 405
     response = client.post("/agent/availability/", {"availability": "asleep"})
     assert response.status_code == 400 and 'data-code="invalid_availability"' in response.content.decode()
-    # An agent cannot switch a colleague; a made-up id is not found; off-site next is ignored.
+    # An agent cannot switch anyone else (a made-up id alike); a supervisor's made-up or customer
+    # id is not found; an off-site next is ignored.
     assert (
         client.post("/agent/availability/", {"availability": "offline", "agent": str(other.public_id)}).status_code
         == 403
     )
-    assert client.post("/agent/availability/", {"availability": "offline", "agent": "nope"}).status_code == 404
+    assert client.post("/agent/availability/", {"availability": "offline", "agent": "nope"}).status_code == 403
+    supervisor = login(make_user("sue", Role.SUPERVISOR))
+    assert supervisor.post("/agent/availability/", {"availability": "offline", "agent": "nope"}).status_code == 404
+    assert (
+        supervisor.post("/agent/availability/", {"availability": "offline", "agent": str(alice.public_id)}).status_code
+        == 404
+    )
     assert login(alice).post("/agent/availability/", {"availability": "away"}).status_code == 403
     assert (state(agent_sam), state(other), audits()) == ("available", "available", 0)
     response = client.post("/agent/availability/", {"availability": "offline", "next": "https://evil.example/"})

@@ -258,3 +258,21 @@ def test_it_records_a_breach_of_a_later_next_response_cycle_again(
     ticket.refresh_from_db()
     assert ticket.sla_breached == ["next_response"]
     assert AuditEvent.objects.filter(verb="ticket.sla_breached", target_ref=ticket.ref).count() == 2
+
+
+def test_it_writes_the_warning_in_the_recipients_language(
+    alice: Any, make_user: Callable[..., Any], policy: SlaPolicy, smtp_server: Any, run_tasks: Any
+) -> None:
+    agent = make_user("lin", Role.AGENT, language="zh-hans")
+    with at(0):
+        ticket = submit(alice)
+        services.assign_ticket(ticket, assignee=agent, actor=agent)
+    run_tasks()
+    smtp_server.clear()
+    with at(95):
+        services.send_sla_warnings()
+        run_tasks()
+    (mail,) = smtp_server.to(agent.email)
+    assert mail.subject.strip() == f"[{ticket.ref}] SLA 预警：有目标即将到期"
+    assert "首次回复：截止 2026-06-02 12:00（还剩 25 分钟）" in mail.text
+    assert "以上时间为 Asia/Shanghai 时区。" in mail.html
