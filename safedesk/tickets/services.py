@@ -959,7 +959,10 @@ def refresh_warning_times(policy_id: str) -> int:
     changed = 0
     for ticket_id in ids:
         with transaction.atomic():
-            ticket = Ticket.objects.select_for_update().select_related("sla_policy").filter(pk=ticket_id).first()
+            # Lock the ticket row only: PostgreSQL cannot lock the nullable side of the outer join.
+            ticket = (
+                Ticket.objects.select_for_update(of=("self",)).select_related("sla_policy").filter(pk=ticket_id).first()
+            )
             if ticket is None:
                 continue
             before = ticket.sla_warn_at
