@@ -23,6 +23,15 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+class Availability(models.TextChoices):
+    """Whether a staff member takes new work now. Automatic assignment (tickets, and chat later)
+    only picks people who are available; away and offline differ only in what colleagues read."""
+
+    AVAILABLE = "available", _("Available")
+    AWAY = "away", _("Away")
+    OFFLINE = "offline", _("Offline")
+
+
 STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 # Each role includes the powers of the ones before it.
 ROLE_RANK = {Role.CUSTOMER: 0, Role.AGENT: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}
@@ -58,6 +67,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Part of every session's auth hash once set: changing it signs out every session that was
     # made before (services.sign_out_other_sessions), with any session backend, at the next request.
     session_epoch = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # Staff presence, switched by the person in the console header (customers keep the default,
+    # which means nothing for them). Available by default, so that a desk which turns on
+    # automatic assignment does not find everyone silently skipped.
+    availability = models.CharField(
+        _("availability"), max_length=16, choices=Availability.choices, default=Availability.AVAILABLE
+    )
+    availability_changed_at = models.DateTimeField(_("availability changed"), null=True, blank=True)
 
     objects = UserManager()
 

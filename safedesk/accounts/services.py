@@ -28,7 +28,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safedesk.accounts import apikeys, tasks, tokens
-from safedesk.accounts.models import ApiToken, Role, Scope, Team, TeamMembership, User
+from safedesk.accounts.models import STAFF_ROLES, ApiToken, Availability, Role, Scope, Team, TeamMembership, User
 from safedesk.audit.services import record
 from safedesk.jobs.enqueue import enqueue
 from safedesk.lib import ratelimit
@@ -276,6 +276,39 @@ def check_second_factor(user: User, *, token: str, ip: str = "") -> TOTPDevice:
     with transaction.atomic():
         record("accounts.otp_verified", actor=user, target=user, ip=ip)
     return device
+
+
+# Availability (staff presence) -------------------------------------------------------------
+
+
+def set_availability(user: User, *, availability: str, actor: User, ip: str = "") -> User:
+    """A staff member switches between available, away and offline; a supervisor may switch
+    someone else (an agent who left without doing it). Automatic assignment picks only the
+    available ones."""
+    if availability not in Availability.values:
+        raise InvalidInput(_("Choose available, away or offline."), code="invalid_availability", field="availability")
+    if not (actor.is_active and actor.role in STAFF_ROLES):
+        raise PermissionDenied()
+    if actor.pk != user.pk and not actor.has_role(Role.SUPERVISOR):
+        raise PermissionDenied()
+    with transaction.atomic():
+        locked = User.objects.select_for_update().filter(pk=user.pk).first()
+        if locked is None or locked.role not in STAFF_ROLES:
+            raise NotFound()
+        previous = locked.availability
+        if previous != availability:
+            locked.availability = availability
+            locked.availability_changed_at = timezone.now()
+            locked.save(update_fields=["availability", "availability_changed_at"])
+            record(
+                "accounts.availability_changed",
+                actor=actor,
+                target=locked,
+                data={"from": previous, "to": availability},
+                ip=ip,
+            )
+    user.availability, user.availability_changed_at = locked.availability, locked.availability_changed_at
+    return locked
 
 
 # Teams (administrators only) --------------------------------------------------------------

@@ -13,10 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from safedesk.accounts.models import Role, User
+from safedesk.accounts.models import Role, Team, User
+from safedesk.accounts.services import add_team_member, create_team
 from safedesk.audit.services import record
 from safedesk.helpcenter.services import import_articles
+from safedesk.tickets.models import AssignmentMode, Category
 from safedesk.tickets.services import set_up_default_sla
+from safedesk.tickets.setup_services import save_team_settings
 
 DEMO_DOMAIN = "demo.safedesk.test"
 PERSONAS: list[tuple[str, str, str]] = [
@@ -94,4 +97,26 @@ def load_demo_content() -> str:
     if result.errors:
         raise ValueError("demo content does not import cleanly: " + "; ".join(result.errors))
     sla = "SLA policies created" if set_up_default_sla(actor=actor) else "SLA policies kept"
-    return f"articles: {result.created} created, {result.updated} updated, {result.unchanged} unchanged; {sla}"
+    team = "team Security created" if _set_up_demo_team(actor) else "teams kept"
+    return f"articles: {result.created} created, {result.updated} updated, {result.unchanged} unchanged; {sla}; {team}"
+
+
+def _set_up_demo_team(actor: User | str) -> bool:
+    """A Security team (the demo agent and supervisor) that receives security, frozen-assets and
+    scam-report tickets in turn, so that routing shows at once. Only on a desk with no team."""
+    if not isinstance(actor, User) or Team.objects.exists():
+        return False
+    with transaction.atomic():
+        team = create_team(name="Security", actor=actor)
+        for handle in ("sam", "ada"):
+            member = User.objects.filter(email=f"{handle}@{DEMO_DOMAIN}").first()
+            if member is not None:
+                add_team_member(team, member, actor=actor)
+        save_team_settings(
+            team,
+            calendar=None,
+            assignment_mode=AssignmentMode.ROUND_ROBIN,
+            categories=[Category.SECURITY, Category.FROZEN, Category.SCAM_REPORT],
+            actor=actor,
+        )
+    return True

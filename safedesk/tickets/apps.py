@@ -11,6 +11,7 @@ class TicketsConfig(AppConfig):
         from datetime import timedelta
 
         from safedesk.jobs.periodic import register
-        from safedesk.tickets.tasks import sla_sweep
+        from safedesk.tickets.tasks import assign_waiting, sla_sweep
 
         register("tickets.sla_sweep", timedelta(minutes=1), sla_sweep)
+        register("tickets.assign_waiting", timedelta(minutes=1), assign_waiting)

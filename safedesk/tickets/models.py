@@ -101,14 +101,55 @@ class BusinessCalendar(models.Model):
         return businesstime.Calendar.from_spec(self.tz, self.weekly, self.holidays)
 
 
+class AssignmentMode(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    ROUND_ROBIN = "round_robin", _("Round-robin")
+    LEAST_LOADED = "least_loaded", _("Least loaded")
+
+
+AUTOMATIC_MODES = frozenset({AssignmentMode.ROUND_ROBIN, AssignmentMode.LEAST_LOADED})
+
+
 class TeamSettings(models.Model):
     """Ticket settings of a team (the accounts app owns teams; tickets owns how they work)."""
 
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="ticket_settings")
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, null=True, blank=True)
+    assignment_mode = models.CharField(
+        _("assignment"), max_length=16, choices=AssignmentMode.choices, default=AssignmentMode.MANUAL
+    )
+    # Round-robin pointer: the member who got the team's last ticket. The next one goes to the
+    # first eligible member after them in a stable order (user id). It is read and moved only
+    # with this row locked, so two tickets arriving at once cannot take the same turn.
+    round_robin_last = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("team settings")
+        verbose_name_plural = _("team settings")
 
     def __str__(self) -> str:
         return str(self.team)
+
+
+class TeamCategory(models.Model):
+    """New tickets of this category go to this team (each category to at most one team)."""
+
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices, unique=True)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="ticket_categories")
+
+    def __str__(self) -> str:
+        return f"{self.category} → {self.team_id}"
+
+
+class AgentSettings(models.Model):
+    """Ticket settings of one staff member: the most active tickets automatic assignment may
+    give them (empty = no cap; manual assignment is never capped)."""
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="ticket_settings")
+    max_active_tickets = models.PositiveIntegerField(_("most active tickets"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.user_id)
 
 
 class SlaPolicy(models.Model):
@@ -123,6 +164,11 @@ class SlaPolicy(models.Model):
     first_response_minutes = models.PositiveIntegerField(_("first response (minutes)"), null=True, blank=True)
     next_response_minutes = models.PositiveIntegerField(_("next response (minutes)"), null=True, blank=True)
     resolution_minutes = models.PositiveIntegerField(_("resolution (minutes)"), null=True, blank=True)
+    # An appeal against a ticket of this policy must be decided within this many business
+    # minutes of the default calendar (the supervisors' queue is not a team's).
+    appeal_minutes = models.PositiveIntegerField(_("appeal decision (minutes)"), null=True, blank=True)
+    # Clock minutes before a due time at which the people working the ticket are warned.
+    warning_minutes = models.PositiveIntegerField(_("warning lead time (minutes)"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -175,6 +221,10 @@ class Ticket(models.Model):
     sla_due_at = models.DateTimeField(_("next SLA deadline"), null=True, blank=True)
     sla_paused_at = models.DateTimeField(null=True, blank=True)
     sla_breached = models.JSONField(default=list, blank=True)
+    # Warnings before a breach: the targets warned about in their current clock cycle, and when
+    # the next warning is due (what the sweep reads; None when nothing is left to warn about).
+    sla_warned = models.JSONField(default=list, blank=True)
+    sla_warn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -193,6 +243,9 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-id"], name="ticket_requester_idx"),
             models.Index(
                 fields=["sla_due_at"], name="ticket_sla_due_idx", condition=models.Q(sla_due_at__isnull=False)
+            ),
+            models.Index(
+                fields=["sla_warn_at"], name="ticket_sla_warn_idx", condition=models.Q(sla_warn_at__isnull=False)
             ),
         ]
 
@@ -263,6 +316,12 @@ class Appeal(models.Model):
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision = models.TextField(_("decision"), blank=True)
+    # The appeal queue's own SLA (the ticket's policy, `appeal_minutes`): when a decision is due,
+    # when supervisors are warned, and when each of those emails went out (once each).
+    due_at = models.DateTimeField(_("decision due"), null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(_("overdue since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("appeal")
@@ -271,7 +330,10 @@ class Appeal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ticket"], condition=models.Q(status="open"), name="ticket_one_open_appeal")
         ]
-        indexes = [models.Index(fields=["status", "id"], name="appeal_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "id"], name="appeal_queue_idx"),
+            models.Index(fields=["status", "due_at"], name="appeal_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"appeal on {self.ticket_id}"

@@ -13,11 +13,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safedesk.accounts.models import STAFF_ROLES, User
+from safedesk.accounts.models import STAFF_ROLES, Team, User
 from safedesk.lib.errors import InvalidInput, NotFound
 from safedesk.search import selectors as search_selectors
 from safedesk.tickets.models import (
@@ -30,11 +30,12 @@ from safedesk.tickets.models import (
     MessageKind,
     Priority,
     Status,
+    TeamCategory,
     Ticket,
 )
 from safedesk.tickets.sla import BREACHING_SOON
 
-STAFF_EVENTS = ("assigned", "sla_breached")
+STAFF_EVENTS = ("assigned", "sla_breached", "appeal_overdue")
 MAX_PAGE = 100
 DEFAULT_PAGE = 25
 REF_LENGTH = 10
@@ -254,12 +255,27 @@ def other_tickets_of(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
     )
 
 
-def open_appeals(*, limit: int = 100) -> list[Appeal]:
+APPEAL_SORTS = ("due", "created")
+
+
+def open_appeals(*, sort: Any = "due", limit: int = 100) -> list[Appeal]:
+    """The supervisors' queue: by decision due time (appeals without one last), or oldest first."""
+    if sort in (None, ""):
+        sort = "due"
+    if sort not in APPEAL_SORTS:
+        raise InvalidInput(_("Choose one of the listed orders."), code="invalid_sort", field="sort")
+    order = [F("due_at").asc(nulls_last=True), "id"] if sort == "due" else ["id"]
     return list(
         Appeal.objects.filter(status=AppealStatus.OPEN)
         .select_related("ticket", "ticket__requester")
-        .order_by("id")[:limit]
+        .order_by(*order)[:limit]
     )
+
+
+def team_for_category(category: str) -> Team | None:
+    """The team that handles new tickets of this category (TeamCategory), if any."""
+    route = TeamCategory.objects.select_related("team").filter(category=category).first()
+    return route.team if route is not None else None
 
 
 def access_appeal(user: Any, public_id: Any) -> Appeal:

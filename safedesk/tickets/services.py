@@ -23,16 +23,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safedesk.accounts import services as account_services
-from safedesk.accounts.models import STAFF_ROLES, Role, Team, User
+from safedesk.accounts.models import STAFF_ROLES, Availability, Role, Team, User
 from safedesk.audit.services import record
 from safedesk.jobs.enqueue import enqueue
 from safedesk.lib import chain, ratelimit
 from safedesk.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from safedesk.lib.ids import new_ref
 from safedesk.lib.text import clean_text
-from safedesk.tickets import selectors, sla, tasks
+from safedesk.tickets import routing, selectors, sla, tasks
 from safedesk.tickets.models import (
     ACTIVE_STATUSES,
+    AUTOMATIC_MODES,
     DONE_STATUSES,
     Appeal,
     AppealStatus,
@@ -45,6 +46,7 @@ from safedesk.tickets.models import (
     Priority,
     SlaPolicy,
     Status,
+    TeamSettings,
     Ticket,
     agent_may_set,
 )
@@ -243,6 +245,7 @@ def submit_ticket(requester: User, data: TicketInput, *, channel: str = Channel.
             "ticket.created", actor=requester, target=ticket, target_ref=ticket.ref, data={"channel": channel}, ip=ip
         )
         enqueue(tasks.notify_requester, ticket.ref, "received")
+        ticket = route_ticket(ticket)
     return ticket
 
 
@@ -332,6 +335,8 @@ def confirm_guest_ticket(token: Any, *, ip: str = "") -> Ticket:
             User.objects.filter(pk=requester.pk).update(email_verified_at=ticket.confirmed_at)
         record("ticket.confirmed", actor=None, target=ticket, target_ref=ticket.ref, ip=ip)
         enqueue(tasks.notify_requester, ticket.ref, "received")
+        # Held tickets are in no queue: a guest's request is routed once it is confirmed.
+        ticket = route_ticket(ticket)
     return ticket
 
 
@@ -355,6 +360,7 @@ def create_ticket_for_customer(
         ticket = _new_ticket(clean, requester=requester, channel=channel, confirmed=True, author=actor)
         record("ticket.created", actor=actor, target=ticket, target_ref=ticket.ref, data={"channel": channel}, ip=ip)
         enqueue(tasks.notify_requester, ticket.ref, "received")
+        ticket = route_ticket(ticket)
     return ticket
 
 
@@ -537,33 +543,153 @@ def reopen_ticket(ticket: Ticket, *, actor: User, ip: str = "") -> Ticket:
 def assign_ticket(
     ticket: Ticket, *, assignee: User | None, team: Team | None = None, actor: User, ip: str = ""
 ) -> Ticket:
-    """Sets the assignee (an active agent, or nobody) and, when given, the team."""
+    """Sets the assignee (an active agent, or nobody) and, when given, the team. A ticket moved
+    to another team with nobody as assignee gets one by that team's assignment mode."""
     _require_staff(actor)
     if assignee is not None and not (assignee.is_active and assignee.role in STAFF_ROLES):
         raise InvalidInput(_("Tickets can only be assigned to active agents."), code="invalid_assignee")
     with transaction.atomic():
         ticket = _locked(ticket)
+        now = timezone.now()
         fields = ["updated_at"]
         changes: dict[str, Any] = {}
-        if team is not None and ticket.team_id != team.pk:
+        team_changed = team is not None and ticket.team_id != team.pk
+        if team is not None and team_changed:
             ticket.team = team
             fields.append("team")
             changes["team"] = str(team.public_id)
-            fields += sla.start(ticket, timezone.now())  # the team's calendar counts from now on
+            fields += sla.start(ticket, now)  # the team's calendar counts from now on
         if ticket.assignee_id != (assignee.pk if assignee else None):
             ticket.assignee = assignee
             fields.append("assignee")
             changes["assignee"] = str(assignee.public_id) if assignee else None
+        if team_changed and ticket.assignee_id is None and not ticket.is_held and ticket.status in ACTIVE_STATUSES:
+            fields += _take_turn(ticket, changes)
         if not changes:
             return ticket
-        if ticket.status == Status.NEW and assignee is not None:
-            fields += _set_status(ticket, Status.OPEN, actor=actor, now=timezone.now())
+        if ticket.status == Status.NEW and ticket.assignee_id is not None:
+            fields += _set_status(ticket, Status.OPEN, actor=actor, now=now)
         _event(ticket, actor, "assigned", **changes)
         ticket.save(update_fields=list(dict.fromkeys(fields)))
         record("ticket.assigned", actor=actor, target=ticket, target_ref=ticket.ref, data=changes, ip=ip)
-        if assignee is not None and assignee.pk != actor.pk:
+        if ticket.assignee_id is not None and (ticket.assignee_id != actor.pk or "mode" in changes):
             enqueue(tasks.notify_assignee, ticket.ref, "assigned")
     return ticket
+
+
+# ---- routing and automatic assignment ----------------------------------------------------------
+
+
+def _take_turn(ticket: Ticket, changes: dict[str, Any]) -> list[str]:
+    """Gives the locked, unassigned ticket to the member whose turn it is in its team (see
+    `routing`); nothing when the team assigns manually or nobody is eligible."""
+    if ticket.team_id is None:
+        return []
+    turn = routing.take_turn(ticket.team_id)
+    if turn.assignee is None:
+        return []
+    ticket.assignee = turn.assignee
+    changes["assignee"] = str(turn.assignee.public_id)
+    changes["mode"] = turn.mode
+    return ["assignee"]
+
+
+def route_ticket(
+    ticket: Ticket, *, team: Team | None = None, source: str = "category", actor: User | None = None, ip: str = ""
+) -> Ticket:
+    """The one entry point that sends a ticket to a team: to `team` when one is given (the
+    answer bot's triage of issue #5 will pass its suggestion here, with its own `source`), else
+    to the team that handles the ticket's category, if any. A ticket in a team without an
+    assignee then gets one by the team's assignment mode; when nobody is eligible it waits in
+    the team's queue and `assign_waiting_tickets` (every minute) tries again. Audited; the
+    assignee is emailed. Returns the fresh ticket."""
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        if ticket.is_held or ticket.status not in ACTIVE_STATUSES:
+            return ticket
+        target = team or selectors.team_for_category(ticket.category)
+        now = timezone.now()
+        fields: list[str] = []
+        changes: dict[str, Any] = {}
+        if target is not None and ticket.team_id != target.pk:
+            ticket.team = target
+            fields += ["team", *sla.start(ticket, now)]
+            changes["team"] = str(target.public_id)
+        if ticket.assignee_id is None:
+            fields += _take_turn(ticket, changes)
+        if not changes:
+            return ticket
+        if ticket.status == Status.NEW and ticket.assignee_id is not None:
+            fields += _set_status(ticket, Status.OPEN, actor=actor, now=now)
+        changes["source"] = source
+        _event(ticket, actor, "assigned", **changes)
+        ticket.save(update_fields=list(dict.fromkeys([*fields, "updated_at"])))
+        record("ticket.routed", actor=actor, target=ticket, target_ref=ticket.ref, data=changes, ip=ip)
+        if ticket.assignee_id is not None:
+            enqueue(tasks.notify_assignee, ticket.ref, "assigned")
+    return ticket
+
+
+WAITING_BATCH = 100
+
+
+def assign_waiting_tickets(*, batch: int = WAITING_BATCH) -> int:
+    """Periodic (every minute, and when someone becomes available): the unassigned active
+    tickets of teams that assign automatically get an assignee as members become available or
+    drop under their cap; earliest SLA deadline first, then oldest. A team's queue is left as
+    soon as nobody in it is eligible. Returns how many tickets were assigned."""
+    team_ids = list(
+        TeamSettings.objects.filter(assignment_mode__in=list(AUTOMATIC_MODES))
+        .order_by("team_id")
+        .values_list("team_id", flat=True)
+    )
+    assigned = 0
+    for team_id in team_ids:
+        waiting = list(
+            Ticket.objects.filter(
+                team_id=team_id,
+                assignee__isnull=True,
+                confirmed_at__isnull=False,
+                status__in=list(ACTIVE_STATUSES),
+            )
+            .order_by(F("sla_due_at").asc(nulls_last=True), "id")
+            .values_list("id", flat=True)[:batch]
+        )
+        for ticket_id in waiting:
+            with transaction.atomic():
+                ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+                if (
+                    ticket is None
+                    or ticket.assignee_id is not None
+                    or ticket.team_id != team_id
+                    or ticket.status not in ACTIVE_STATUSES
+                ):
+                    continue
+                now = timezone.now()
+                changes: dict[str, Any] = {}
+                fields = _take_turn(ticket, changes)
+                if not changes:
+                    break  # nobody in this team can take one now
+                if ticket.status == Status.NEW:
+                    fields += _set_status(ticket, Status.OPEN, actor=None, now=now)
+                changes["source"] = "queue"
+                _event(ticket, None, "assigned", **changes)
+                ticket.save(update_fields=list(dict.fromkeys([*fields, "updated_at"])))
+                record("ticket.routed", actor=None, target=ticket, target_ref=ticket.ref, data=changes)
+                enqueue(tasks.notify_assignee, ticket.ref, "assigned")
+                assigned += 1
+    return assigned
+
+
+def set_availability(user: User, availability: Any, *, actor: User, ip: str = "") -> User:
+    """A staff member's availability (accounts owns it); becoming available also asks the
+    waiting team queues for their tickets at once instead of at the next minute."""
+    with transaction.atomic():
+        before = User.objects.filter(pk=user.pk).values_list("availability", flat=True).first()
+        updated = account_services.set_availability(user, availability=availability, actor=actor, ip=ip)
+        if updated.availability == Availability.AVAILABLE and before != Availability.AVAILABLE:
+            enqueue(tasks.assign_waiting)
+    return updated
 
 
 def update_fields(
@@ -638,7 +764,8 @@ def appeal_ticket(ticket: Ticket, reason: Any, *, actor: User, ip: str = "") -> 
             raise Conflict(_("A request can be appealed once it is solved."), code="not_solved")
         if Appeal.objects.filter(ticket=ticket, status=AppealStatus.OPEN).exists():
             raise Conflict(_("This request already has an open appeal."), code="appeal_open")
-        appeal = Appeal.objects.create(ticket=ticket, reason=text)
+        due, warn = sla.appeal_due(sla.policy_for(ticket), timezone.now())
+        appeal = Appeal.objects.create(ticket=ticket, reason=text, due_at=due, warn_at=warn)
         _event(ticket, actor, "appealed", appeal=str(appeal.public_id))
         ticket.save(update_fields=["updated_at"])
         record(
@@ -724,15 +851,144 @@ def record_sla_breaches(*, now: Any = None, batch: int = SWEEP_BATCH) -> int:
     return marked
 
 
+def record_appeal_breaches(*, now: Any = None, batch: int = SWEEP_BATCH) -> int:
+    """Every open appeal past its decision due time is marked overdue once: an event in the
+    ticket's thread (agents only), the audit log, and an email to supervisors."""
+    now = now or timezone.now()
+    ids = list(
+        Appeal.objects.filter(status=AppealStatus.OPEN, due_at__lte=now, breached_at__isnull=True)
+        .order_by("due_at")
+        .values_list("id", flat=True)[:batch]
+    )
+    marked = 0
+    for appeal_id in ids:
+        with transaction.atomic():
+            # The conditions again under the lock: a second sweep waiting here finds it done.
+            appeal = (
+                Appeal.objects.select_for_update()
+                .filter(pk=appeal_id, status=AppealStatus.OPEN, breached_at__isnull=True)
+                .first()
+            )
+            if appeal is None:
+                continue
+            appeal.breached_at = now
+            appeal.save(update_fields=["breached_at"])
+            ticket = Ticket.objects.get(pk=appeal.ticket_id)
+            _event(ticket, None, "appeal_overdue", appeal=str(appeal.public_id))
+            record(
+                "ticket.appeal_overdue",
+                actor=None,
+                target=ticket,
+                target_ref=ticket.ref,
+                data={"appeal": str(appeal.public_id)},
+            )
+            enqueue(tasks.notify_supervisors_of_appeal, str(appeal.public_id), "overdue")
+            marked += 1
+    return marked
+
+
+def send_sla_warnings(*, now: Any = None, batch: int = SWEEP_BATCH) -> int:
+    """Warnings before a breach: for every ticket whose next warning time has come, each target
+    due within its policy's lead time is warned about once per clock cycle (`sla_warned`,
+    written under the ticket's row lock, so a second worker running the same sweep finds it
+    done and sends nothing). Returns how many warnings were enqueued."""
+    now = now or timezone.now()
+    ids = list(
+        Ticket.objects.filter(sla_warn_at__lte=now, confirmed_at__isnull=False, status__in=list(ACTIVE_STATUSES))
+        .order_by("sla_warn_at")
+        .values_list("id", flat=True)[:batch]
+    )
+    sent = 0
+    for ticket_id in ids:
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+            if ticket is None or ticket.status not in ACTIVE_STATUSES:
+                continue
+            targets = sla.targets_to_warn(ticket, now)
+            if not targets:
+                continue
+            # Bookkeeping only: the ticket's "updated" time stays as the people working it left it.
+            ticket.save(update_fields=sla.mark_warned(ticket, targets))
+            record(
+                "ticket.sla_warning_sent", actor=None, target=ticket, target_ref=ticket.ref, data={"targets": targets}
+            )
+            enqueue(tasks.notify_sla_warning, ticket.ref, ",".join(targets))
+            sent += 1
+    return sent
+
+
+def send_appeal_warnings(*, now: Any = None, batch: int = SWEEP_BATCH) -> int:
+    """Supervisors are warned once about each open appeal whose decision is due soon."""
+    now = now or timezone.now()
+    due_soon = {
+        "status": AppealStatus.OPEN,
+        "warn_at__lte": now,
+        "due_at__gt": now,
+        "warned_at__isnull": True,
+        "breached_at__isnull": True,
+    }
+    ids = list(Appeal.objects.filter(**due_soon).order_by("warn_at").values_list("id", flat=True)[:batch])
+    sent = 0
+    for appeal_id in ids:
+        with transaction.atomic():
+            appeal = Appeal.objects.select_for_update().filter(pk=appeal_id, **due_soon).first()
+            if appeal is None:
+                continue
+            appeal.warned_at = now
+            appeal.save(update_fields=["warned_at"])
+            record(
+                "ticket.appeal_warning_sent",
+                actor=None,
+                target=appeal,
+                data={"appeal": str(appeal.public_id)},
+            )
+            enqueue(tasks.notify_supervisors_of_appeal, str(appeal.public_id), "due_soon")
+            sent += 1
+    return sent
+
+
+def refresh_warning_times(policy_id: str) -> int:
+    """After a policy's warning lead time changed: its running clocks get warning times from the
+    new lead (their due times stay as they were counted). Each ticket in its own short
+    transaction; returns how many changed."""
+    ids = list(
+        Ticket.objects.filter(
+            sla_policy__public_id=policy_id, status__in=list(ACTIVE_STATUSES), sla_due_at__isnull=False
+        ).values_list("id", flat=True)
+    )
+    changed = 0
+    for ticket_id in ids:
+        with transaction.atomic():
+            # Lock the ticket row only: PostgreSQL cannot lock the nullable side of the outer join.
+            ticket = (
+                Ticket.objects.select_for_update(of=("self",)).select_related("sla_policy").filter(pk=ticket_id).first()
+            )
+            if ticket is None:
+                continue
+            before = ticket.sla_warn_at
+            sla.refresh(ticket)
+            if ticket.sla_warn_at != before:
+                ticket.save(update_fields=["sla_warn_at"])
+                changed += 1
+    return changed
+
+
 # ---- SLA set-up --------------------------------------------------------------------------------
 
 # Targets (first response, next response, resolution) in business minutes, by priority: what the
-# demo starts with; admins change them under /admin/tickets/.
+# demo starts with; admins change them in the console (/agent/sla/).
 DEFAULT_TARGETS = {
     Priority.URGENT: (30, 60, 8 * 60),
     Priority.HIGH: (60, 4 * 60, 24 * 60),
     Priority.NORMAL: (4 * 60, 8 * 60, 48 * 60),
     Priority.LOW: (8 * 60, 24 * 60, 72 * 60),
+}
+# Appeal decision targets (business minutes) and warning lead times (clock minutes), by priority.
+DEFAULT_APPEAL_AND_WARNING = {
+    Priority.URGENT: (4 * 60, 10),
+    Priority.HIGH: (8 * 60, 15),
+    Priority.NORMAL: (16 * 60, 30),
+    Priority.LOW: (24 * 60, 60),
 }
 
 
@@ -747,12 +1003,15 @@ def set_up_default_sla(*, actor: Any) -> bool:
             name="Support hours", tz="Asia/Shanghai", weekly={d: ["08:00-24:00"] for d in days}, is_default=True
         )
         for priority, (first, following, resolution) in DEFAULT_TARGETS.items():
+            appeal, warning = DEFAULT_APPEAL_AND_WARNING[priority]
             SlaPolicy.objects.create(
                 name=f"{Priority(priority).label}",
                 priority=priority,
                 first_response_minutes=first,
                 next_response_minutes=following,
                 resolution_minutes=resolution,
+                appeal_minutes=appeal,
+                warning_minutes=warning,
             )
         record("tickets.sla_defaults_created", actor=actor, target=calendar)
     return True

@@ -12,6 +12,12 @@ Rules (docs/tickets.md):
 - "pending customer" pauses every clock; leaving it resumes them with the business time that was
   left when the pause began;
 - solved and closed stop every clock; reopening starts next-response and resolution afresh.
+
+A clock *cycle* starts when a target's clock is started: on creation (or confirmation), when a
+customer's reply starts the next-response clock, and on reopening. A recount (priority,
+category or team changed) and a pause keep the cycle. Each target is warned about (policy
+`warning_minutes` of clock time before its due time) and recorded as breached at most once per
+cycle: `sla_warned` and `sla_breached` name the targets already done in their current cycle.
 """
 
 from __future__ import annotations
@@ -23,23 +29,51 @@ from django.db.models import Q
 from safedesk.lib import businesstime
 from safedesk.tickets.models import BusinessCalendar, SlaPolicy, Status, TeamSettings, Ticket
 
-SLA_FIELDS = ["sla_policy", "first_response_due", "next_response_due", "resolution_due", "sla_due_at", "sla_paused_at"]
+SLA_FIELDS = [
+    "sla_policy",
+    "first_response_due",
+    "next_response_due",
+    "resolution_due",
+    "sla_due_at",
+    "sla_paused_at",
+    "sla_breached",
+    "sla_warned",
+    "sla_warn_at",
+]
+TARGETS = ("first_response", "next_response", "resolution")
 
 
-def calendar_for(ticket: Ticket) -> businesstime.Calendar:
+def calendar_row_for(ticket: Ticket) -> BusinessCalendar | None:
+    """The calendar row that counts this ticket's time: its team's, else the default one."""
     found: BusinessCalendar | None = None
     if ticket.team_id is not None:
         settings_row = TeamSettings.objects.select_related("calendar").filter(team_id=ticket.team_id).first()
         found = settings_row.calendar if settings_row is not None else None
     if found is None:
         found = BusinessCalendar.objects.filter(is_default=True).first()
+    return found
+
+
+def calendar_for(ticket: Ticket) -> businesstime.Calendar:
+    return _usable(calendar_row_for(ticket))
+
+
+def default_calendar() -> businesstime.Calendar:
+    """The default calendar (appeals are counted on it: the supervisors' queue is not a team's)."""
+    return _usable(BusinessCalendar.objects.filter(is_default=True).first())
+
+
+def _usable(found: BusinessCalendar | None) -> businesstime.Calendar:
     if found is None:
         return businesstime.Calendar.always()
     try:
-        return found.calendar()
+        cal = found.calendar()
     except ValueError:
-        # A calendar saved with bad hours must not stop tickets: count around the clock.
+        cal = None
+    if cal is None or not cal.has_hours:
+        # A calendar saved with bad or no hours must not stop tickets: count around the clock.
         return businesstime.Calendar.always(found.tz if _valid_tz(found.tz) else "UTC")
+    return cal
 
 
 def _valid_tz(name: str) -> bool:
@@ -64,18 +98,42 @@ def _add(cal: businesstime.Calendar, start: datetime, minutes: int | None) -> da
     return businesstime.add_business_time(cal, start, timedelta(minutes=minutes))
 
 
-def _refresh_due_at(ticket: Ticket) -> None:
-    """The earliest due time not yet breached: what the sweep and "breaching soon" look at."""
-    pending = [
-        due
-        for name, due in (
-            ("first_response", ticket.first_response_due),
-            ("next_response", ticket.next_response_due),
-            ("resolution", ticket.resolution_due),
-        )
-        if due is not None and name not in ticket.sla_breached
+def due_times(ticket: Ticket) -> list[tuple[str, datetime | None]]:
+    return [
+        ("first_response", ticket.first_response_due),
+        ("next_response", ticket.next_response_due),
+        ("resolution", ticket.resolution_due),
     ]
-    ticket.sla_due_at = None if ticket.sla_paused_at is not None or not pending else min(pending)
+
+
+def _warning_lead(ticket: Ticket) -> timedelta | None:
+    policy = ticket.sla_policy
+    if policy is None or not policy.warning_minutes:
+        return None
+    return timedelta(minutes=policy.warning_minutes)
+
+
+def _refresh_due_at(ticket: Ticket) -> None:
+    """The earliest due time not yet breached (what the sweep and "breaching soon" look at) and
+    the earliest warning not yet sent (what the warning pass of the sweep looks at)."""
+    pending = [(name, due) for name, due in due_times(ticket) if due is not None and name not in ticket.sla_breached]
+    paused = ticket.sla_paused_at is not None
+    ticket.sla_due_at = None if paused or not pending else min(due for _name, due in pending)
+    lead = _warning_lead(ticket)
+    warnings = [due - lead for name, due in pending if name not in ticket.sla_warned] if lead is not None else []
+    ticket.sla_warn_at = None if paused or not warnings else min(warnings)
+
+
+def refresh(ticket: Ticket) -> list[str]:
+    """Recomputes the next deadline and the next warning time (after a policy's lead changed)."""
+    _refresh_due_at(ticket)
+    return SLA_FIELDS
+
+
+def _new_cycle(ticket: Ticket, *targets: str) -> None:
+    """The clocks of `targets` start afresh: they may be warned about and breached again."""
+    ticket.sla_breached = [name for name in ticket.sla_breached if name not in targets]
+    ticket.sla_warned = [name for name in ticket.sla_warned if name not in targets]
 
 
 def start(ticket: Ticket, now: datetime) -> list[str]:
@@ -108,6 +166,7 @@ def customer_replied(ticket: Ticket, now: datetime) -> list[str]:
     policy = ticket.sla_policy
     if policy is not None and ticket.first_response_at is not None and ticket.next_response_due is None:
         ticket.next_response_due = _add(calendar_for(ticket), now, policy.next_response_minutes)
+        _new_cycle(ticket, "next_response")
     _refresh_due_at(ticket)
     return SLA_FIELDS
 
@@ -135,27 +194,54 @@ def status_changed(ticket: Ticket, previous: str, now: datetime) -> list[str]:
         ticket.resolution_due = _add(cal, now, policy.resolution_minutes)
         ticket.next_response_due = _add(cal, now, policy.next_response_minutes)
         ticket.sla_breached = []
+        ticket.sla_warned = []
     _refresh_due_at(ticket)
-    return [*SLA_FIELDS, "sla_breached"]
+    return SLA_FIELDS
 
 
 def overdue_targets(ticket: Ticket, now: datetime) -> list[str]:
     """The targets past due and not yet recorded as breached."""
     return [
-        name
-        for name, due in (
-            ("first_response", ticket.first_response_due),
-            ("next_response", ticket.next_response_due),
-            ("resolution", ticket.resolution_due),
-        )
-        if due is not None and due <= now and name not in ticket.sla_breached
+        name for name, due in due_times(ticket) if due is not None and due <= now and name not in ticket.sla_breached
     ]
 
 
 def mark_breached(ticket: Ticket, targets: list[str]) -> list[str]:
     ticket.sla_breached = [*ticket.sla_breached, *targets]
     _refresh_due_at(ticket)
-    return ["sla_breached", "sla_due_at"]
+    return SLA_FIELDS
+
+
+def targets_to_warn(ticket: Ticket, now: datetime) -> list[str]:
+    """The targets whose warning time has come: not yet due (a missed one gets the breach email
+    instead), not breached, not warned in this cycle, and not paused."""
+    lead = _warning_lead(ticket)
+    if lead is None or ticket.sla_paused_at is not None:
+        return []
+    return [
+        name
+        for name, due in due_times(ticket)
+        if due is not None
+        and due - lead <= now < due
+        and name not in ticket.sla_breached
+        and name not in ticket.sla_warned
+    ]
+
+
+def mark_warned(ticket: Ticket, targets: list[str]) -> list[str]:
+    ticket.sla_warned = [*ticket.sla_warned, *targets]
+    _refresh_due_at(ticket)
+    return SLA_FIELDS
+
+
+def appeal_due(policy: SlaPolicy | None, start: datetime) -> tuple[datetime | None, datetime | None]:
+    """When a decision on an appeal made at `start` is due (business minutes of the default
+    calendar, from the ticket's policy), and when supervisors are warned."""
+    if policy is None or not policy.appeal_minutes:
+        return None, None
+    due = businesstime.add_business_time(default_calendar(), start, timedelta(minutes=policy.appeal_minutes))
+    warn = due - timedelta(minutes=policy.warning_minutes) if policy.warning_minutes else None
+    return due, warn
 
 
 BREACHING_SOON = timedelta(hours=1)

@@ -141,21 +141,102 @@ def notify_assignee(ref: str, what: str) -> None:
         _send(ticket.assignee, ticket.ref, subject=f"[{ticket.ref}] {headline}", headline=headline, link=link)
 
 
+APPEAL_HEADLINES = {
+    "new": _("A customer appealed ticket %(ref)s. It waits in the appeal queue."),
+    "due_soon": _("The appeal on ticket %(ref)s must be decided by %(due)s."),
+    "overdue": _("The appeal on ticket %(ref)s was not decided in time (it was due %(due)s)."),
+}
+
+
 @task(queue_name="email")
-def notify_supervisors_of_appeal(appeal_id: str) -> None:
-    from safedesk.tickets.models import Appeal
+def notify_supervisors_of_appeal(appeal_id: str, what: str = "new") -> None:
+    """To supervisors and admins: a new appeal, one whose decision is due soon, or one overdue.
+    An appeal decided in the meantime gets no reminder."""
+    from safedesk.tickets import sla
+    from safedesk.tickets.models import Appeal, AppealStatus
 
     appeal = Appeal.objects.select_related("ticket").filter(public_id=appeal_id).first()
-    if appeal is None:
+    if appeal is None or what not in APPEAL_HEADLINES:
         return
+    if what != "new" and (appeal.status != AppealStatus.OPEN or appeal.due_at is None):
+        return
+    zone = sla.default_calendar().zone
+    due = appeal.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M ") + zone.key if appeal.due_at else ""
     link = _site_url(reverse("tickets:appeals"))
     supervisors = User.objects.filter(Q(role=Role.SUPERVISOR) | Q(role=Role.ADMIN), is_active=True)
     for user in supervisors:
         with translation.override(_language(user)):
-            headline = _("A customer appealed ticket %(ref)s. It waits in the appeal queue.") % {
-                "ref": appeal.ticket.ref
-            }
+            headline = APPEAL_HEADLINES[what] % {"ref": appeal.ticket.ref, "due": due}
             _send(user, appeal.ticket.ref, subject=f"[{appeal.ticket.ref}] {headline}", headline=headline, link=link)
+
+
+TARGET_LABELS = {
+    "first_response": _("First response"),
+    "next_response": _("Next response"),
+    "resolution": _("Resolution"),
+}
+
+
+def _warning_recipients(ticket: Any) -> list[User]:
+    """The assignee; for an unassigned ticket the members of its team; for a ticket in no team
+    (or a team with no active staff) the supervisors and admins."""
+    if ticket.assignee is not None and ticket.assignee.is_active:
+        return [ticket.assignee]
+    staff = User.objects.filter(is_active=True, role__in=list(STAFF_ROLES)).order_by("pk")
+    if ticket.team_id is not None:
+        members = list(staff.filter(teams__id=ticket.team_id))
+        if members:
+            return members
+    return list(staff.filter(role__in=[Role.SUPERVISOR, Role.ADMIN]))
+
+
+@task(queue_name="email")
+def notify_sla_warning(ref: str, targets: str) -> None:
+    """Before a breach: which targets of the ticket are due when, in the time zone of the
+    calendar that counts them. A target met or moved in the meantime is left out (and with
+    nothing left, nothing is sent)."""
+    from django.utils import timezone
+
+    from safedesk.tickets import sla
+
+    ticket = _ticket(ref)
+    if ticket is None:
+        return
+    now = timezone.now()
+    due_by_name = dict(sla.due_times(ticket))
+    names = [name for name in targets.split(",") if name in TARGET_LABELS]
+    due_soon = [(name, due) for name in names if (due := due_by_name.get(name)) is not None and due > now]
+    if not due_soon or ticket.sla_paused_at is not None:
+        return
+    zone = sla.calendar_for(ticket).zone
+    link = _site_url(reverse("tickets:agent_detail", kwargs={"ref": ticket.ref}))
+    for user in _warning_recipients(ticket):
+        with translation.override(_language(user)):
+            rows = [
+                {
+                    "label": TARGET_LABELS[name],
+                    "due": due.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    "minutes": max(1, int((due - now).total_seconds() // 60)),
+                }
+                for name, due in due_soon
+            ]
+            subject = _("[%(ref)s] SLA warning: a target is due soon") % {"ref": ticket.ref}
+            send_templated_email(
+                to=user.email,
+                subject=subject,
+                template="tickets/emails/sla_warning",
+                context={
+                    "user": user,
+                    "site_url": settings.SITE_URL,
+                    "ref": ticket.ref,
+                    "rows": rows,
+                    "zone": zone.key,
+                    "link": link,
+                    "assigned_to_you": ticket.assignee_id == user.pk,
+                },
+                language=user.language or settings.LANGUAGE_CODE,
+                reply_to=reply_address(ticket.ref),
+            )
 
 
 @task(queue_name="email")
@@ -175,7 +256,31 @@ def notify_supervisors_of_breach(ref: str, targets: str) -> None:
 
 @task(queue_name="default")
 def sla_sweep() -> int:
-    """Periodic (every minute): record SLA breaches and escalate (services.record_sla_breaches)."""
+    """Periodic (every minute): record ticket and appeal SLA breaches (and escalate), then send
+    the warnings whose time has come. Breaches first: a target already missed gets the breach
+    email, never a late warning. Each step is idempotent under row locks."""
     from safedesk.tickets import services
 
-    return services.record_sla_breaches()
+    return (
+        services.record_sla_breaches()
+        + services.record_appeal_breaches()
+        + services.send_sla_warnings()
+        + services.send_appeal_warnings()
+    )
+
+
+@task(queue_name="default")
+def assign_waiting() -> int:
+    """Periodic (every minute) and when someone becomes available: tickets waiting in the queue
+    of a team that assigns automatically get an assignee (services.assign_waiting_tickets)."""
+    from safedesk.tickets import services
+
+    return services.assign_waiting_tickets()
+
+
+@task(queue_name="default")
+def refresh_warning_times(policy_id: str) -> int:
+    """After an SLA policy's warning lead time changed (services.refresh_warning_times)."""
+    from safedesk.tickets import services
+
+    return services.refresh_warning_times(policy_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from safedesk.tickets import views
+from safedesk.tickets import setup_views, views
 
 app_name = "tickets"
 urlpatterns = [
@@ -26,4 +26,14 @@ urlpatterns = [
     path("agent/tickets/<str:ref>/fields/", views.agent_fields, name="agent_fields"),
     path("agent/appeals/", views.appeals, name="appeals"),
     path("agent/appeals/<str:public_id>/decide/", views.appeal_decide, name="appeal_decide"),
+    # staffing and the SLA set-up (supervisors read, administrators change)
+    path("agent/availability/", setup_views.availability, name="availability"),
+    path("agent/teams/", setup_views.teams, name="teams"),
+    path("agent/teams/<str:public_id>/", setup_views.team, name="team"),
+    path("agent/teams/<str:public_id>/cap/", setup_views.team_cap, name="team_cap"),
+    path("agent/sla/", setup_views.sla_index, name="sla"),
+    path("agent/sla/calendars/new/", setup_views.calendar_new, name="sla_calendar_new"),
+    path("agent/sla/calendars/<str:public_id>/", setup_views.calendar_edit, name="sla_calendar"),
+    path("agent/sla/policies/new/", setup_views.policy_new, name="sla_policy_new"),
+    path("agent/sla/policies/<str:public_id>/", setup_views.policy_edit, name="sla_policy"),
 ]

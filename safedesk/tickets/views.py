@@ -412,10 +412,15 @@ def agent_new(request: HttpRequest) -> HttpResponse:
     return _see_other(reverse("tickets:agent_detail", kwargs={"ref": ticket.ref}))
 
 
+def _appeals_context(request: HttpRequest) -> dict[str, Any]:
+    sort = request.GET.get("sort") or "due"
+    return {"appeals": selectors.open_appeals(sort=sort), "sort": sort, "now": timezone.now()}
+
+
 @require_GET
 @role_required(Role.SUPERVISOR)
 def appeals(request: HttpRequest) -> HttpResponse:
-    return render(request, "tickets/appeals.html", {"appeals": selectors.open_appeals()})
+    return render(request, "tickets/appeals.html", _appeals_context(request))
 
 
 @require_POST
@@ -431,8 +436,6 @@ def appeal_decide(request: HttpRequest, public_id: str) -> HttpResponse:
             ip=client_ip(request),
         )
     except SafedeskError as exc:
-        return render(
-            request, "tickets/appeals.html", {"appeals": selectors.open_appeals(), "error": exc}, status=exc.status
-        )
+        return render(request, "tickets/appeals.html", {**_appeals_context(request), "error": exc}, status=exc.status)
     messages.success(request, _("The appeal was decided."))
     return _see_other(reverse("tickets:appeals"))

@@ -51,3 +51,18 @@ def test_it_is_idempotent(db, settings, tmp_path: Path) -> None:
         revisions,
     )
     assert (tmp_path / "demo-logins.json").read_text() == first_passwords
+
+
+def test_it_sets_up_a_routed_team(db, settings, tmp_path: Path) -> None:
+    from safedesk.tickets.models import TeamCategory, TeamSettings
+
+    output = run_demo(settings, tmp_path)
+    assert "team Security created" in output
+    settings_row = TeamSettings.objects.select_related("team").get()
+    assert (settings_row.team.name, settings_row.assignment_mode) == ("Security", "round_robin")
+    assert set(settings_row.team.members.values_list("email", flat=True)) == {
+        "sam@demo.safedesk.test",
+        "ada@demo.safedesk.test",
+    }
+    assert set(TeamCategory.objects.values_list("category", flat=True)) == {"security", "frozen_assets", "scam_report"}
+    assert "teams kept" in run_demo(settings, tmp_path)
