@@ -11,6 +11,7 @@ class TicketsConfig(AppConfig):
         from datetime import timedelta
 
         from safedesk.jobs.periodic import register
-        from safedesk.tickets.tasks import sla_sweep
+        from safedesk.tickets.tasks import rescan_attachments, sla_sweep
 
         register("tickets.sla_sweep", timedelta(minutes=1), sla_sweep)
+        register("tickets.rescan_attachments", timedelta(minutes=5), rescan_attachments)

@@ -179,3 +179,19 @@ def sla_sweep() -> int:
     from safedesk.tickets import services
 
     return services.record_sla_breaches()
+
+
+@task(queue_name="default")
+def scan_attachment(public_id: str) -> str | None:
+    """After an upload is committed: the configured malware scanner decides (services)."""
+    from safedesk.tickets import services
+
+    return services.scan_attachment(public_id)
+
+
+@task(queue_name="default")
+def rescan_attachments() -> int:
+    """Periodic (every 5 minutes): attachments left pending by a scanner outage are tried again."""
+    from safedesk.tickets import services
+
+    return services.rescan_pending()
