@@ -596,18 +596,18 @@ def inspect_upload(name: Any, source: Any, *, limits: Limits | None = None) -> C
         )
     kind = detect_kind(data)
     _check_active(data, kind)
-    if kind.key in _IMAGE_FORMATS:
-        _check_image(data, kind, limits)
-    elif kind.key == "pdf":
-        _check_pdf(data)
-    elif kind.key == "zip":
-        _check_zip(data, limits)
     if clean.extension and clean.extension not in kind.extensions:
         raise _refuse(
             "file_extension_mismatch",
             _("“%(name)s” is a %(kind)s file, but its name says otherwise. Rename it to end in .%(ext)s.")
             % {"name": shown, "kind": kind.label, "ext": kind.canonical},
         )
+    if kind.key in _IMAGE_FORMATS:
+        _check_image(data, kind, limits)
+    elif kind.key == "pdf":
+        _check_pdf(data)
+    elif kind.key == "zip":
+        _check_zip(data, limits)
     ext = clean.extension or kind.canonical
     content_type = TEXT_TYPES.get(ext, kind.content_type) if kind.key == "text" else kind.content_type
     return CheckedUpload(
@@ -695,9 +695,18 @@ DOWNLOAD_CSP = "sandbox; default-src 'none'"
 
 
 def _ascii_fallback(name: str) -> str:
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    plain = re.sub(r"[^A-Za-z0-9._()\- ]", "_", plain).strip(" .")
-    return plain or "download"
+    """For the few clients that ignore filename*: the name in ASCII, or "download" with its
+    extension when nothing of it is ASCII."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+
+    def plain(text: str) -> str:
+        ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return re.sub(r"[^A-Za-z0-9._()\- ]", "_", ascii_text).strip(" ._")
+
+    base = plain(stem) or "download"
+    return f"{base}.{plain(ext)}" if plain(ext) else base
 
 
 def content_disposition(name: str) -> str:
