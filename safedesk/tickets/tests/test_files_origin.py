@@ -115,24 +115,3 @@ def test_it_warns_in_scaleout_without_a_files_origin() -> None:
     assert [p.id for p in checks._files_origin_problems(same)] == ["safedesk.E004"]
     sub = dataclasses.replace(good, files_origin="https://files.exchange.example")
     assert [p.id for p in checks._files_origin_problems(sub)] == ["safedesk.W003"]
-
-
-def test_it_reads_the_upload_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    from safedesk import conf
-
-    monkeypatch.setenv("SAFEDESK_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("SAFEDESK_FILES_ORIGIN", "https://files.example-usercontent.net/")
-    monkeypatch.setenv("SAFEDESK_UPLOAD_MAX_FILE_MB", "5")
-    monkeypatch.setenv("SAFEDESK_UPLOAD_SCANNER", "safedesk.lib.tests.scanners.EicarScanner")
-    loaded = conf.load()
-    assert loaded.files_origin == "https://files.example-usercontent.net"
-    assert loaded.upload_max_file_mb == 5 and loaded.upload_max_files == 10
-    assert loaded.upload_scanner == "safedesk.lib.tests.scanners.EicarScanner"
-    for bad in ("files.example.net", "ftp://files.example.net", "https://files.example.net/path"):
-        monkeypatch.setenv("SAFEDESK_FILES_ORIGIN", bad)
-        with pytest.raises(conf.ConfigError):
-            conf.load()
-    monkeypatch.setenv("SAFEDESK_FILES_ORIGIN", "")
-    monkeypatch.setenv("SAFEDESK_UPLOAD_MAX_FILES", "0")
-    with pytest.raises(conf.ConfigError):
-        conf.load()
