@@ -86,7 +86,8 @@ class RequestTooLarge(RequestDataTooBig):
 
 
 def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f}"
+    """A limit in MB as people write it: 10, 2.5, 0.1."""
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
 
 
 # ---- limits ------------------------------------------------------------------------------------
