@@ -32,6 +32,23 @@ def _fresh_cache() -> Iterator[None]:
 
 
 @pytest.fixture
+def media_dir(tmp_path: Any, settings: Any) -> Any:
+    """Stored files (attachments) go to a fresh directory for this test, which the test can walk
+    to check that a refused upload left nothing behind."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": settings.MEDIA_URL},
+        },
+    }
+    return root
+
+
+@pytest.fixture
 def make_user(db: Any) -> Callable[..., Any]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

@@ -40,6 +40,15 @@ VARIABLES: dict[str, str] = {
     "SAFEDESK_TICKET_REOPEN_DAYS": "days after a ticket is solved during which its customer may reopen it",
     "SAFEDESK_TICKET_RATE": "tickets a client (signed-in customer or guest address) may submit per hour",
     "SAFEDESK_GUEST_LINK_HOURS": "hours a guest's ticket confirmation link stays valid",
+    "SAFEDESK_UPLOAD_MAX_FILE_MB": "largest attachment accepted, in MB",
+    "SAFEDESK_UPLOAD_MAX_MESSAGE_MB": "largest total of the attachments of one message, in MB",
+    "SAFEDESK_UPLOAD_MAX_FILES": "most attachments on one message (also Django's DATA_UPLOAD_MAX_NUMBER_FILES)",
+    "SAFEDESK_UPLOAD_MAX_PIXELS": "largest image accepted, in pixels (width x height), read from the header",
+    "SAFEDESK_UPLOAD_ZIP_MAX_ENTRIES": "most entries a ZIP attachment may list",
+    "SAFEDESK_UPLOAD_ZIP_MAX_UNCOMPRESSED_MB": "largest total a ZIP attachment may unpack to, in MB",
+    "SAFEDESK_UPLOAD_SCANNER": "dotted path of the malware scanner class; empty turns scanning off",
+    "SAFEDESK_FILES_ORIGIN": "separate origin (another registrable domain) that serves attachments",
+    "SAFEDESK_FILES_URL_SECONDS": "how long a signed attachment link on the files origin stays valid",
     "SAFEDESK_TRUSTED_PROXY_COUNT": "number of reverse proxies whose X-Forwarded-For hop is trusted",
     "SAFEDESK_API_TOKEN_DAYS": "days a new API token stays valid unless its owner picks another expiry",
     "SAFEDESK_API_TOKEN_MAX_DAYS": "longest API token expiry in days (0: no limit, never-expiring allowed)",
@@ -145,6 +154,15 @@ class Config:
     probe_threshold: int
     probe_window_seconds: int
     log_level: str
+    upload_max_file_mb: int
+    upload_max_message_mb: int
+    upload_max_files: int
+    upload_max_pixels: int
+    upload_zip_max_entries: int
+    upload_zip_max_uncompressed_mb: int
+    upload_scanner: str
+    files_origin: str
+    files_url_seconds: int
 
     @property
     def embedded(self) -> bool:
@@ -168,6 +186,24 @@ def _secret_key(mode: str, data_dir: Path) -> str:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(secrets.token_urlsafe(50))
     return key_file.read_text(encoding="utf-8").strip()
+
+
+def _origin(name: str) -> str:
+    """scheme://host[:port] and nothing else, or empty."""
+    raw = _get(name).rstrip("/")
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path or parts.query or parts.username:
+        raise ConfigError(f"{name} must look like https://files.example-usercontent.net, not {raw!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _positive(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, not {value}")
+    return value
 
 
 def load() -> Config:
@@ -225,4 +261,13 @@ def load() -> Config:
         probe_threshold=_int("SAFEDESK_PROBE_THRESHOLD", 10),
         probe_window_seconds=_int("SAFEDESK_PROBE_WINDOW", 600),
         log_level=_get("SAFEDESK_LOG_LEVEL", "INFO") or "INFO",
+        upload_max_file_mb=_positive("SAFEDESK_UPLOAD_MAX_FILE_MB", 10),
+        upload_max_message_mb=_positive("SAFEDESK_UPLOAD_MAX_MESSAGE_MB", 25),
+        upload_max_files=_positive("SAFEDESK_UPLOAD_MAX_FILES", 10),
+        upload_max_pixels=_positive("SAFEDESK_UPLOAD_MAX_PIXELS", 40_000_000),
+        upload_zip_max_entries=_positive("SAFEDESK_UPLOAD_ZIP_MAX_ENTRIES", 1000),
+        upload_zip_max_uncompressed_mb=_positive("SAFEDESK_UPLOAD_ZIP_MAX_UNCOMPRESSED_MB", 200),
+        upload_scanner=_get("SAFEDESK_UPLOAD_SCANNER"),
+        files_origin=_origin("SAFEDESK_FILES_ORIGIN"),
+        files_url_seconds=_positive("SAFEDESK_FILES_URL_SECONDS", 300),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,9 @@ SAFEDESK_MODE = CONFIG.mode
 DEBUG = CONFIG.debug
 SECRET_KEY = CONFIG.secret_key
 ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
+if CONFIG.files_origin:
+    # The files origin is served by the same processes (lib.middleware.FilesHostMiddleware).
+    ALLOWED_HOSTS.append(urlsplit(CONFIG.files_origin).hostname or "")
 SITE_URL = CONFIG.site_url
 SAFEDESK_TRUSTED_PROXY_COUNT = CONFIG.trusted_proxy_count
 SAFEDESK_SEARCH_RATE_PER_MINUTE = CONFIG.search_rate_per_minute
@@ -29,6 +33,16 @@ SAFEDESK_API_TOKEN_MAX_DAYS = CONFIG.api_token_max_days
 SAFEDESK_API_TOKEN_RATE_PER_MINUTE = CONFIG.api_token_rate_per_minute
 SAFEDESK_PROBE_THRESHOLD = CONFIG.probe_threshold
 SAFEDESK_PROBE_WINDOW_SECONDS = CONFIG.probe_window_seconds
+# Attachments (safedesk.lib.uploads): limits, the optional malware scanner and the files origin.
+SAFEDESK_UPLOAD_MAX_FILE_BYTES = CONFIG.upload_max_file_mb * 1024 * 1024
+SAFEDESK_UPLOAD_MAX_MESSAGE_BYTES = CONFIG.upload_max_message_mb * 1024 * 1024
+SAFEDESK_UPLOAD_MAX_FILES = CONFIG.upload_max_files
+SAFEDESK_UPLOAD_MAX_PIXELS = CONFIG.upload_max_pixels
+SAFEDESK_UPLOAD_ZIP_MAX_ENTRIES = CONFIG.upload_zip_max_entries
+SAFEDESK_UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES = CONFIG.upload_zip_max_uncompressed_mb * 1024 * 1024
+SAFEDESK_UPLOAD_SCANNER = CONFIG.upload_scanner
+SAFEDESK_FILES_ORIGIN = CONFIG.files_origin
+SAFEDESK_FILES_URL_SECONDS = CONFIG.files_url_seconds
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,6 +75,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "safedesk.lib.middleware.SecurityHeadersMiddleware",
+    "safedesk.lib.middleware.FilesHostMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -192,9 +207,23 @@ if CONFIG.secure:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Form fields other than files (files are bounded by the upload handler below).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
-DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# More files than one message may carry is refused while parsing (400 too_many_files): a request
+# with 2,000 tiny files stores nothing and costs little.
+DATA_UPLOAD_MAX_NUMBER_FILES = CONFIG.upload_max_files
+# Files up to this size stay in memory while a request is parsed; larger ones go to a temporary
+# file. The bounded handler comes first and refuses what is over the per-file or per-message limit.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "safedesk.lib.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Stored files are readable by the service user and its group only (never world-readable).
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 TASKS: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "email"]}
@@ -227,7 +256,17 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
+# Nothing serves MEDIA_URL: attachments leave only through the authorising download views.
 MEDIA_URL = "/media-not-served/"
+# Attachments go through Django's storage API; scale-out swaps the default backend for an
+# S3-compatible one (django-storages) here without touching the code that stores files.
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": MEDIA_URL},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

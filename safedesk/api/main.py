@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -14,6 +14,7 @@ from ninja.openapi.views import openapi_view
 
 from safedesk.audit.middleware import observe
 from safedesk.lib.errors import RateLimited, SafedeskError
+from safedesk.lib.views import transport_error
 
 logger = logging.getLogger("safedesk.api")
 
@@ -122,11 +123,14 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return _error(request, 413, "too_large", _("The request is too large."))
+    # The upload handler's refusals carry their own code and message (lib.uploads.RequestTooLarge).
+    return on_safedesk_error(request, transport_error(exc))
 
 
 @api.exception_handler(SuspiciousOperation)
 def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    if isinstance(exc, TooManyFilesSent):
+        return on_safedesk_error(request, transport_error(exc))
     return _error(request, 400, "bad_request", _("The request could not be processed."))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
@@ -30,4 +31,34 @@ def safedesk_combinations(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         problems.append(
             Warning("embedded mode is listening beyond loopback without SAFEDESK_SECURE=1 (HTTPS).", id="safedesk.W001")
         )
+    problems += _files_origin_problems(config)
     return problems
+
+
+def _files_origin_problems(config: Any) -> list[Any]:
+    """Attachments should come from another registrable domain than the desk (Django's advice on
+    user-uploaded content; a subdomain is not enough): CASES.md T16."""
+    origin = config.files_origin
+    if not origin:
+        if config.mode == "scaleout":
+            return [
+                Warning(
+                    "SAFEDESK_FILES_ORIGIN is not set: attachments are served from the desk's own origin. "
+                    "Production should serve them from a separate registrable domain.",
+                    id="safedesk.W002",
+                )
+            ]
+        return []
+    files_host = (urlsplit(origin).hostname or "").lower()
+    site_host = (urlsplit(config.site_url).hostname or "").lower()
+    if files_host == site_host:
+        return [Error("SAFEDESK_FILES_ORIGIN must not be the desk's own host.", id="safedesk.E004")]
+    # Without the public suffix list this is a heuristic: the same last two labels.
+    if files_host.split(".")[-2:] == site_host.split(".")[-2:] and "." in files_host:
+        return [
+            Warning(
+                "SAFEDESK_FILES_ORIGIN looks like a subdomain of the desk's domain; use another registrable domain.",
+                id="safedesk.W003",
+            )
+        ]
+    return []

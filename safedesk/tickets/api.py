@@ -1,4 +1,12 @@
-"""Tickets API: list, detail, create, reply, status, rating and appeal.
+"""Tickets API: list, detail, create, reply, status, rating, appeal and attachments.
+
+Attachments are uploaded as multipart/form-data (`POST /tickets/{ref}/attachments`, one new
+reply or internal note carrying the files), not as base64 inside JSON: base64 is a third larger,
+and a JSON body is read into memory whole (DATA_UPLOAD_MAX_MEMORY_SIZE), while multipart files
+stream to disk past FILE_UPLOAD_MAX_MEMORY_SIZE and are cut off by the same upload handler and
+checked by the same pipeline (`lib.uploads`) as the web forms. Attachments are nested under
+their ticket (`/tickets/{ref}/attachments/{id}`): both the ticket and the file must be visible to
+the caller, or the answer is 404 (CASES.md T45).
 
 Authentication is a scoped API token (`Authorization: Bearer sdk_…`; reads need `tickets:read`,
 every change `tickets:write`) or the signed-in session (with the CSRF token on unsafe methods;
@@ -18,17 +26,19 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.responses import Status as HttpStatus
 
 from safedesk.accounts.apiauth import api_auth, api_user
 from safedesk.accounts.models import STAFF_ROLES, Scope, User
+from safedesk.lib import uploads
 from safedesk.lib.errors import InvalidInput, PermissionDenied
 from safedesk.lib.net import client_ip
-from safedesk.tickets import selectors, services
-from safedesk.tickets.models import Appeal, Channel, Message, Priority, Status, Ticket
+from safedesk.tickets import selectors, services, views
+from safedesk.tickets.models import Appeal, Attachment, Channel, Message, Priority, Status, Ticket
 
 router = Router(tags=["tickets"])
 READ: dict[str, Any] = {"auth": api_auth(Scope.TICKETS_READ), "openapi_extra": {"x-scope": Scope.TICKETS_READ.value}}
@@ -67,6 +77,18 @@ class TicketPage(Schema):
     next_after: str | None = Field(description="pass as `after` for the next page; null on the last page")
 
 
+class AttachmentOut(Schema):
+    public_id: UUID
+    message: UUID = Field(description="public id of the message the file is on")
+    name: str = Field(description="the sanitised file name")
+    size: int = Field(description="bytes")
+    content_type: str = Field(description="detected from the content, not from the name")
+    sha256: str
+    scan_state: str = Field(description="not_scanned (no scanner configured), pending, clean or blocked")
+    created_at: datetime
+    download_url: str | None = Field(description="where to fetch the file; null while pending or when blocked")
+
+
 class MessageOut(Schema):
     public_id: UUID
     kind: str = Field(description="public, internal (staff only) or event")
@@ -77,6 +99,7 @@ class MessageOut(Schema):
     author_name: str
     from_staff: bool
     created_at: datetime
+    attachments: list[AttachmentOut]
 
 
 class ChainLinkOut(Schema):
@@ -189,7 +212,26 @@ def _summary(ticket: Ticket, viewer: User, *, staff: bool) -> dict[str, Any]:
     }
 
 
-def _message(message: Message) -> dict[str, Any]:
+def _attachment(attachment: Attachment, ref: str, message: Message) -> dict[str, Any]:
+    url = (
+        reverse("api:attachment_content", kwargs={"ref": ref, "public_id": attachment.public_id})
+        if attachment.servable
+        else None
+    )
+    return {
+        "public_id": attachment.public_id,
+        "message": message.public_id,
+        "name": attachment.original_name,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+        "sha256": attachment.sha256,
+        "scan_state": attachment.scan_state,
+        "created_at": attachment.created_at,
+        "download_url": url,
+    }
+
+
+def _message(message: Message, ref: str) -> dict[str, Any]:
     author = message.author
     return {
         "public_id": message.public_id,
@@ -201,6 +243,7 @@ def _message(message: Message) -> dict[str, Any]:
         "author_name": (author.display_name or "") if author else "",
         "from_staff": bool(author and author.role in STAFF_ROLES),
         "created_at": message.created_at,
+        "attachments": [_attachment(a, ref, message) for a in message.attachments.all()],
     }
 
 
@@ -224,7 +267,7 @@ def _detail(ticket: Ticket, viewer: User) -> dict[str, Any]:
         first_response_at=ticket.first_response_at,
         solved_at=ticket.solved_at,
         closed_at=ticket.closed_at,
-        messages=[_message(m) for m in selectors.thread(ticket, viewer=viewer)],
+        messages=[_message(m, ticket.ref) for m in selectors.thread(ticket, viewer=viewer)],
         chain_links=[{"kind": c.kind, "network": c.network, "value": c.value} for c in selectors.chain_links(ticket)],
         rating=(
             {"score": ticket.rating, "comment": ticket.rating_comment, "rated_at": ticket.rated_at}
@@ -266,6 +309,7 @@ def _requester_only(ticket: Ticket, user: User, message: str) -> None:
 
 
 _ERRORS: dict[int, Any] = {400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody}
+_UPLOAD_ERRORS: dict[int, Any] = {**_ERRORS, 409: ErrorBody, 413: ErrorBody}
 
 
 # ---- endpoints ---------------------------------------------------------------------------------
@@ -332,7 +376,7 @@ def reply(request: HttpRequest, ref: str, payload: ReplyIn) -> HttpStatus[dict[s
     user = _actor(request)
     ticket = selectors.access_ticket(user, ref)
     message = services.add_reply(ticket, payload.body, actor=user, internal=payload.internal, ip=client_ip(request))
-    return HttpStatus(201, _message(message))
+    return HttpStatus(201, _message(message, ticket.ref))
 
 
 @router.post(
@@ -373,3 +417,64 @@ def appeal(request: HttpRequest, ref: str, payload: AppealIn) -> HttpStatus[dict
     _requester_only(ticket, user, _("Only the customer who made the request can appeal it."))
     created = services.appeal_ticket(ticket, payload.reason, actor=user, ip=client_ip(request))
     return HttpStatus(201, _appeal(created))
+
+
+# ---- attachments -------------------------------------------------------------------------------
+
+
+@router.get("/{ref}/attachments", response={200: list[AttachmentOut], **_ERRORS}, summary="A ticket's files", **READ)
+def list_attachments(request: HttpRequest, ref: str) -> list[dict[str, Any]]:
+    """Every file on the ticket the caller may see (customers: not those of internal notes)."""
+    user = _actor(request)
+    ticket = selectors.access_ticket(user, ref)
+    return [_attachment(a, ticket.ref, a.message) for a in selectors.attachments_of(ticket, viewer=user)]
+
+
+@router.post(
+    "/{ref}/attachments",
+    response={201: MessageOut, **_UPLOAD_ERRORS},
+    summary="Reply with files (multipart/form-data)",
+    **WRITE,
+)
+def upload_attachments(
+    request: HttpRequest,
+    ref: str,
+    files: list[UploadedFile] = File(None, description="one or more files, repeated as `files`"),  # noqa: B008
+    body: str = Form("", description="the reply's text (may be empty when files are attached)"),  # noqa: B008
+    internal: bool = Form(
+        False, description="an internal note (staff only): its files are never shown to the customer"
+    ),  # noqa: B008
+) -> HttpStatus[dict[str, Any]]:
+    """A new public reply or internal note carrying the files. Each file passes the same checks
+    as on the web forms: type from the content (images, PDF, UTF-8 text, ZIP), size and count
+    limits (413 for sizes), ZIP archives inspected without extracting. A refusal stores nothing."""
+    user = _actor(request)
+    ticket = selectors.access_ticket(user, ref)
+    found = uploads.request_files(request)
+    if not found:
+        raise InvalidInput(_("Attach at least one file."), code="files_required", field="files")
+    message = services.add_reply(ticket, body, actor=user, internal=internal, ip=client_ip(request), files=found)
+    return HttpStatus(201, _message(message, ticket.ref))
+
+
+@router.get(
+    "/{ref}/attachments/{public_id}", response={200: AttachmentOut, **_ERRORS}, summary="One file's details", **READ
+)
+def get_attachment(request: HttpRequest, ref: str, public_id: str) -> dict[str, Any]:
+    user = _actor(request)
+    attachment = selectors.access_attachment(user, ref, public_id)
+    return _attachment(attachment, attachment.ticket.ref, attachment.message)
+
+
+@router.get(
+    "/{ref}/attachments/{public_id}/content",
+    response={200: None, 302: None, **_UPLOAD_ERRORS},
+    url_name="attachment_content",
+    summary="Download a file",
+    **READ,
+)
+def attachment_content(request: HttpRequest, ref: str, public_id: str) -> HttpResponse | StreamingHttpResponse:
+    """The file as a download (`Content-Disposition: attachment`, nosniff, a sandbox CSP), or a
+    redirect to a short-lived link on the files origin when one is configured. 409 while the
+    file waits for its malware scan or when the scanner blocked it."""
+    return views.download(request, _actor(request), ref, public_id)

@@ -11,7 +11,8 @@ class TicketsConfig(AppConfig):
         from datetime import timedelta
 
         from safedesk.jobs.periodic import register
-        from safedesk.tickets.tasks import assign_waiting, sla_sweep
+        from safedesk.tickets.tasks import assign_waiting, rescan_attachments, sla_sweep
 
         register("tickets.sla_sweep", timedelta(minutes=1), sla_sweep)
         register("tickets.assign_waiting", timedelta(minutes=1), assign_waiting)
+        register("tickets.rescan_attachments", timedelta(minutes=5), rescan_attachments)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safedesk.accounts.models import Team, User
 from safedesk.lib import businesstime
+from safedesk.lib.uploads import KINDS
 
 
 class Category(models.TextChoices):
@@ -337,3 +338,55 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"appeal on {self.ticket_id}"
+
+
+class ScanState(models.TextChoices):
+    NOT_SCANNED = "not_scanned", _("Not scanned")  # no scanner is configured: served as it is
+    PENDING = "pending", _("Pending scan")  # held, not served, until the scanner answers
+    CLEAN = "clean", _("Clean")
+    BLOCKED = "blocked", _("Blocked by scanner")  # its bytes are deleted; the row says what happened
+
+
+SERVABLE_SCAN_STATES = frozenset({ScanState.NOT_SCANNED, ScanState.CLEAN})
+
+
+class Attachment(models.Model):
+    """A file on a message, checked by `safedesk.lib.uploads` before it was stored. The bytes live
+    in Django's default storage under `storage_name` (random, never the client's name); they are
+    served only by the authorising download views."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    # PROTECT: people are never deleted out from under their data (ARCHITECTURE.md, 5).
+    uploader = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    storage_name = models.CharField(max_length=200, unique=True)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("type"), max_length=100)
+    kind = models.CharField(max_length=16)
+    sha256 = models.CharField(max_length=64)
+    scan_state = models.CharField(_("scan"), max_length=16, choices=ScanState.choices, default=ScanState.NOT_SCANNED)
+    scan_signature = models.CharField(max_length=200, blank=True)
+    scanned_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        indexes = [
+            models.Index(fields=["message", "id"], name="attachment_message_idx"),
+            models.Index(fields=["id"], name="attachment_pending_idx", condition=models.Q(scan_state="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def servable(self) -> bool:
+        return self.scan_state in SERVABLE_SCAN_STATES
+
+    @property
+    def kind_label(self) -> str:
+        kind = KINDS.get(self.kind)
+        return kind.label if kind else self.kind

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from safedesk.tickets.models import (
     ACTIVE_STATUSES,
     Appeal,
     AppealStatus,
+    Attachment,
     Category,
     ChainLink,
     Message,
@@ -78,12 +79,57 @@ def access_ticket(user: Any, ref: Any, *, for_write: bool = False) -> Ticket:
 
 
 def thread(ticket: Ticket, *, viewer: User) -> list[Message]:
-    """The messages and events in order; customers never see internal notes."""
-    query = Message.objects.filter(ticket=ticket).select_related("author").order_by("id")
+    """The messages and events in order, each with its attachments (one query for all of them);
+    customers never see internal notes, nor so their files."""
+    query = (
+        Message.objects.filter(ticket=ticket)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("id")
+    )
     if not is_staff(viewer):
         # Customers see replies and their request's progress, not our internal bookkeeping.
         query = query.exclude(kind=MessageKind.INTERNAL).exclude(kind=MessageKind.EVENT, event__in=STAFF_EVENTS)
     return list(query)
+
+
+def _visible_attachments(ticket: Ticket, viewer: Any) -> QuerySet[Attachment]:
+    query = Attachment.objects.filter(ticket=ticket).select_related("message")
+    if not is_staff(viewer):
+        query = query.exclude(message__kind=MessageKind.INTERNAL)
+    return query
+
+
+def attachments_of(ticket: Ticket, *, viewer: User) -> list[Attachment]:
+    """The files of a ticket the viewer may see (customers: not those of internal notes)."""
+    return list(_visible_attachments(ticket, viewer).order_by("id"))
+
+
+def access_attachment(user: Any, ref: Any, public_id: Any) -> Attachment:
+    """One attachment, addressed by its ticket's reference and its own public id: both must
+    match and the user must see the ticket (`access_ticket`) and the message it is on. Anything
+    else — signed out, another customer's ticket, a held guest ticket, an internal note's file
+    for a customer, a file of another ticket, a made-up id — is the same NotFound."""
+    ticket = access_ticket(user, ref)
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        raise NotFound() from None
+    found = _visible_attachments(ticket, user).filter(public_id=key).first()
+    if found is None:
+        raise NotFound()
+    found.ticket = ticket
+    return found
+
+
+def pending_scans(*, limit: int = 100) -> list[str]:
+    """Public ids of the attachments still waiting for the malware scanner, oldest first."""
+    return [
+        str(pid)
+        for pid in Attachment.objects.filter(scan_state="pending")
+        .order_by("id")
+        .values_list("public_id", flat=True)[:limit]
+    ]
 
 
 def chain_links(ticket: Ticket) -> list[ChainLink]:

@@ -8,7 +8,10 @@ Customer-written text is cleaned (`lib.text.clean_text`) before it is stored. Th
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -26,8 +29,8 @@ from safedesk.accounts import services as account_services
 from safedesk.accounts.models import STAFF_ROLES, Availability, Role, Team, User
 from safedesk.audit.services import record
 from safedesk.jobs.enqueue import enqueue
-from safedesk.lib import chain, ratelimit
-from safedesk.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from safedesk.lib import chain, ratelimit, uploads
+from safedesk.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied, SafedeskError
 from safedesk.lib.ids import new_ref
 from safedesk.lib.text import clean_text
 from safedesk.tickets import routing, selectors, sla, tasks
@@ -37,6 +40,7 @@ from safedesk.tickets.models import (
     DONE_STATUSES,
     Appeal,
     AppealStatus,
+    Attachment,
     BusinessCalendar,
     Category,
     ChainLink,
@@ -44,12 +48,15 @@ from safedesk.tickets.models import (
     Message,
     MessageKind,
     Priority,
+    ScanState,
     SlaPolicy,
     Status,
     TeamSettings,
     Ticket,
     agent_may_set,
 )
+
+logger = logging.getLogger("safedesk.tickets")
 
 MAX_SUBJECT = 200
 MAX_BODY = 20_000
@@ -60,6 +67,10 @@ MAX_RATING_COMMENT = 2000
 MAX_APPEAL_REASON = 5000
 LANGUAGES = ("zh-hans", "en")
 _GUEST_SALT = "safedesk.tickets.guest-confirm"
+STORAGE_PREFIX = "tickets"
+# Files of one message: (the client's file name, its bytes or a file object), as
+# `lib.uploads.inspect_all` takes them.
+Files = Sequence[tuple[str, Any]]
 
 
 # ---- input checks ------------------------------------------------------------------------------
@@ -196,10 +207,88 @@ def _clean(data: TicketInput, *, staff: bool) -> _Clean:
     )
 
 
+# ---- attachments -------------------------------------------------------------------------------
+
+
+def _check_files(files: Files, *, who: Any, where: str) -> list[uploads.CheckedUpload]:
+    """Every file through the shared upload pipeline before anything is written; a refusal is
+    logged (who, where, why — never the name or the bytes) and changes nothing."""
+    if not files:
+        return []
+    try:
+        return uploads.inspect_all(files)
+    except SafedeskError as exc:
+        uploads.log_refusal(exc, who=str(getattr(who, "public_id", who) or "guest"), where=where)
+        raise
+
+
+@contextmanager
+def _stored(checked: list[uploads.CheckedUpload]) -> Iterator[list[str]]:
+    """Writes the checked files to storage before the transaction, and removes them again when
+    anything in the block fails (the rows roll back, the files go too): a refused or failed
+    request leaves no file behind."""
+    names = uploads.store(checked, prefix=STORAGE_PREFIX) if checked else []
+    try:
+        yield names
+    except BaseException:
+        uploads.delete_stored(names)
+        raise
+
+
+def _attach(
+    ticket: Ticket,
+    message: Message,
+    checked: Sequence[uploads.CheckedUpload],
+    names: Sequence[str],
+    *,
+    uploader: User | None,
+) -> list[Attachment]:
+    """The rows of the stored files. With a scanner configured every file waits for it (held,
+    not served); the scan runs in the job worker after commit."""
+    if not checked:
+        return []
+    scanning = uploads.scanner() is not None
+    rows = Attachment.objects.bulk_create(
+        [
+            Attachment(
+                ticket=ticket,
+                message=message,
+                uploader=uploader,
+                storage_name=name,
+                original_name=item.name,
+                size=item.size,
+                content_type=item.content_type,
+                kind=item.kind.key,
+                sha256=item.sha256,
+                scan_state=ScanState.PENDING if scanning else ScanState.NOT_SCANNED,
+            )
+            for item, name in zip(checked, names, strict=True)
+        ]
+    )
+    if scanning:
+        for row in rows:
+            enqueue(tasks.scan_attachment, str(row.public_id))
+    return rows
+
+
+def _with_files(data: dict[str, Any], count: int) -> dict[str, Any]:
+    """Audit data, with the number of files when there are any."""
+    return {**data, "files": count} if count else data
+
+
 # ---- creation ----------------------------------------------------------------------------------
 
 
-def _new_ticket(clean: _Clean, *, requester: User, channel: str, confirmed: bool, author: User | None) -> Ticket:
+def _new_ticket(
+    clean: _Clean,
+    *,
+    requester: User,
+    channel: str,
+    confirmed: bool,
+    author: User | None,
+    checked: Sequence[uploads.CheckedUpload] = (),
+    names: Sequence[str] = (),
+) -> Ticket:
     now = timezone.now()
     for _attempt in range(5):
         ref = new_ref("T")
@@ -218,7 +307,8 @@ def _new_ticket(clean: _Clean, *, requester: User, channel: str, confirmed: bool
         confirm_nonce="" if confirmed else secrets.token_hex(16),
         message_count=1,
     )
-    Message.objects.create(ticket=ticket, author=author or requester, kind=MessageKind.PUBLIC, body=clean.body)
+    first = Message.objects.create(ticket=ticket, author=author or requester, kind=MessageKind.PUBLIC, body=clean.body)
+    _attach(ticket, first, checked, names, uploader=author or requester)
     ticket.save(update_fields=sla.start(ticket, now))
     ChainLink.objects.bulk_create(
         [ChainLink(ticket=ticket, kind=r.kind, network=r.network, value=r.value) for r in clean.links]
@@ -233,23 +323,34 @@ def _limit_submissions(*idents: str) -> None:
         ratelimit.hit("ticket-submit", ident, limit=settings.SAFEDESK_TICKET_RATE_PER_HOUR, window=3600)
 
 
-def submit_ticket(requester: User, data: TicketInput, *, channel: str = Channel.WEB, ip: str = "") -> Ticket:
-    """A signed-in customer's ticket (web form, portal or API)."""
+def submit_ticket(
+    requester: User, data: TicketInput, *, channel: str = Channel.WEB, ip: str = "", files: Files = ()
+) -> Ticket:
+    """A signed-in customer's ticket (web form, portal or API), with the files of its first
+    message."""
     if not requester.is_active:
         raise PermissionDenied()
     _limit_submissions(f"user:{requester.pk}")
     clean = _clean(data, staff=False)
-    with transaction.atomic():
-        ticket = _new_ticket(clean, requester=requester, channel=channel, confirmed=True, author=requester)
+    checked = _check_files(files, who=requester, where="ticket.create")
+    with _stored(checked) as names, transaction.atomic():
+        ticket = _new_ticket(
+            clean, requester=requester, channel=channel, confirmed=True, author=requester, checked=checked, names=names
+        )
         record(
-            "ticket.created", actor=requester, target=ticket, target_ref=ticket.ref, data={"channel": channel}, ip=ip
+            "ticket.created",
+            actor=requester,
+            target=ticket,
+            target_ref=ticket.ref,
+            data=_with_files({"channel": channel}, len(checked)),
+            ip=ip,
         )
         enqueue(tasks.notify_requester, ticket.ref, "received")
         ticket = route_ticket(ticket)
     return ticket
 
 
-def submit_guest_ticket(email: Any, data: TicketInput, *, ip: str = "") -> Ticket | None:
+def submit_guest_ticket(email: Any, data: TicketInput, *, ip: str = "", files: Files = ()) -> Ticket | None:
     """A guest's ticket: held until the guest opens the single-use link emailed to the address.
     An address with no account gets a customer account without a password (the guest may set
     one later with a password reset). An address of a staff member or of a closed account gets
@@ -260,13 +361,31 @@ def submit_guest_ticket(email: Any, data: TicketInput, *, ip: str = "") -> Ticke
     # someone's mailbox with confirmation emails.
     _limit_submissions(f"ip:{ip or 'unknown'}", f"email:{address}")
     clean = _clean(data, staff=False)
-    with transaction.atomic():
+    checked = _check_files(files, who="guest", where="ticket.guest_create")
+    with _stored(checked) as names, transaction.atomic():
         requester = _customer_for(address, language=clean.language)
         if requester is None:
             record("ticket.guest_refused", actor=None, target_ref=address.rpartition("@")[2], ip=ip)
+            # Nothing is kept for an address that cannot have requests (the files neither).
+            uploads.delete_stored(names)
             return None
-        ticket = _new_ticket(clean, requester=requester, channel=Channel.GUEST, confirmed=False, author=requester)
-        record("ticket.created", actor=None, target=ticket, target_ref=ticket.ref, data={"channel": "guest"}, ip=ip)
+        ticket = _new_ticket(
+            clean,
+            requester=requester,
+            channel=Channel.GUEST,
+            confirmed=False,
+            author=requester,
+            checked=checked,
+            names=names,
+        )
+        record(
+            "ticket.created",
+            actor=None,
+            target=ticket,
+            target_ref=ticket.ref,
+            data=_with_files({"channel": "guest"}, len(checked)),
+            ip=ip,
+        )
         enqueue(tasks.send_guest_confirmation, ticket.ref)
     return ticket
 
@@ -341,7 +460,7 @@ def confirm_guest_ticket(token: Any, *, ip: str = "") -> Ticket:
 
 
 def create_ticket_for_customer(
-    email: Any, data: TicketInput, *, actor: User, channel: str = Channel.AGENT, ip: str = ""
+    email: Any, data: TicketInput, *, actor: User, channel: str = Channel.AGENT, ip: str = "", files: Files = ()
 ) -> Ticket:
     """An agent opens a ticket on a customer's behalf (during a phone call, say)."""
     _require_staff(actor)
@@ -349,7 +468,8 @@ def create_ticket_for_customer(
         raise InvalidInput(_("Choose one of the listed channels."), code="invalid_channel", field="channel")
     address = clean_email(email)
     clean = _clean(data, staff=True)
-    with transaction.atomic():
+    checked = _check_files(files, who=actor, where="ticket.agent_create")
+    with _stored(checked) as names, transaction.atomic():
         requester = _customer_for(address, language=clean.language)
         if requester is None:
             raise InvalidInput(
@@ -357,8 +477,17 @@ def create_ticket_for_customer(
                 code="not_a_customer",
                 field="email",
             )
-        ticket = _new_ticket(clean, requester=requester, channel=channel, confirmed=True, author=actor)
-        record("ticket.created", actor=actor, target=ticket, target_ref=ticket.ref, data={"channel": channel}, ip=ip)
+        ticket = _new_ticket(
+            clean, requester=requester, channel=channel, confirmed=True, author=actor, checked=checked, names=names
+        )
+        record(
+            "ticket.created",
+            actor=actor,
+            target=ticket,
+            target_ref=ticket.ref,
+            data=_with_files({"channel": channel}, len(checked)),
+            ip=ip,
+        )
         enqueue(tasks.notify_requester, ticket.ref, "received")
         ticket = route_ticket(ticket)
     return ticket
@@ -411,14 +540,19 @@ def _is_requester(ticket: Ticket, actor: User) -> bool:
 # ---- conversation ------------------------------------------------------------------------------
 
 
-def add_reply(ticket: Ticket, body: Any, *, actor: User, internal: bool = False, ip: str = "") -> Message:
-    """A public reply (customer or agent) or an internal note (agents only). A customer's reply
-    to a ticket pending on them, or to a solved one within the reopen window, opens it again."""
-    text = clean_body(body)
+def add_reply(
+    ticket: Ticket, body: Any, *, actor: User, internal: bool = False, ip: str = "", files: Files = ()
+) -> Message:
+    """A public reply (customer or agent) or an internal note (agents only), with files; a
+    message with files may have no text. A customer's reply to a ticket pending on them, or to a
+    solved one within the reopen window, opens it again. Files of an internal note are never
+    shown to the customer."""
+    text = clean_text(_as_text(body, "body"), field="body", max_length=MAX_BODY, allow_empty=bool(files))
     staff = actor.role in STAFF_ROLES
     if internal and not staff:
         raise PermissionDenied()
-    with transaction.atomic():
+    checked = _check_files(files, who=actor, where="ticket.note" if internal else "ticket.reply")
+    with _stored(checked) as names, transaction.atomic():
         ticket = _locked(ticket)
         if not staff and not _is_requester(ticket, actor):
             raise NotFound()
@@ -456,6 +590,7 @@ def add_reply(ticket: Ticket, body: Any, *, actor: User, internal: bool = False,
             kind=MessageKind.INTERNAL if internal else MessageKind.PUBLIC,
             body=text,
         )
+        rows = _attach(ticket, message, checked, names, uploader=actor)
         ticket.message_count = F("message_count") + 1
         ticket.save(update_fields=list(dict.fromkeys(fields)))
         record(
@@ -463,7 +598,11 @@ def add_reply(ticket: Ticket, body: Any, *, actor: User, internal: bool = False,
             actor=actor,
             target=ticket,
             target_ref=ticket.ref,
-            data={"message": str(message.public_id)},
+            data=(
+                {"message": str(message.public_id), "attachments": [str(r.public_id) for r in rows]}
+                if rows
+                else {"message": str(message.public_id)}
+            ),
             ip=ip,
         )
         if staff and not internal:
@@ -1015,3 +1154,63 @@ def set_up_default_sla(*, actor: Any) -> bool:
             )
         record("tickets.sla_defaults_created", actor=actor, target=calendar)
     return True
+
+
+# ---- malware scanning (the job worker runs these) ---------------------------------------------
+
+RESCAN_BATCH = 100
+
+
+def scan_attachment(public_id: str) -> str | None:
+    """Asks the configured scanner about one attachment that waits for it. Clean: it is served
+    from now on. Infected: it is blocked for good — its bytes are deleted after commit and the
+    thread shows a "blocked by scanner" placeholder. The scanner failed or is down: it stays
+    pending (not served) and the periodic rescan tries again. Returns the new state, or None when
+    there was nothing to do."""
+    row = Attachment.objects.filter(public_id=public_id, scan_state=ScanState.PENDING).first()
+    if row is None:
+        return None
+    if uploads.scanner() is None:
+        verdict: str = ScanState.NOT_SCANNED  # scanning was turned off meanwhile
+        signature = ""
+    else:
+        # Outside any transaction: a scan may take a while and must not hold a lock.
+        result = uploads.scan_stored(row.storage_name, name=row.original_name)
+        if result.verdict == uploads.Verdict.ERROR:
+            logger.warning("attachment %s stays pending: the scanner could not decide", public_id)
+            return ScanState.PENDING
+        verdict = ScanState.BLOCKED if result.verdict == uploads.Verdict.INFECTED else ScanState.CLEAN
+        signature = result.signature[:200]
+    with transaction.atomic():
+        row = (
+            Attachment.objects.select_for_update()
+            .select_related("ticket")
+            .filter(pk=row.pk, scan_state=ScanState.PENDING)
+            .first()
+        )
+        if row is None:
+            return None  # another worker decided first
+        row.scan_state, row.scan_signature, row.scanned_at = verdict, signature, timezone.now()
+        row.save(update_fields=["scan_state", "scan_signature", "scanned_at"])
+        record(
+            "ticket.attachment_blocked" if verdict == ScanState.BLOCKED else "ticket.attachment_scanned",
+            actor=None,
+            target=row.ticket,
+            target_ref=row.ticket.ref,
+            data={"attachment": str(row.public_id), "state": verdict, "signature": signature, "sha256": row.sha256},
+        )
+        if verdict == ScanState.BLOCKED:
+            name = row.storage_name
+            transaction.on_commit(lambda: uploads.delete_stored([name]))
+    return verdict
+
+
+def rescan_pending(*, batch: int = RESCAN_BATCH) -> int:
+    """Periodic: every attachment still pending (the scanner was down) is scanned again.
+    Returns how many got a verdict."""
+    decided = 0
+    for public_id in selectors.pending_scans(limit=batch):
+        state = scan_attachment(public_id)
+        if state not in (None, ScanState.PENDING):
+            decided += 1
+    return decided

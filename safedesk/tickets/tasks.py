@@ -284,3 +284,19 @@ def refresh_warning_times(policy_id: str) -> int:
     from safedesk.tickets import services
 
     return services.refresh_warning_times(policy_id)
+
+
+@task(queue_name="default")
+def scan_attachment(public_id: str) -> str | None:
+    """After an upload is committed: the configured malware scanner decides (services)."""
+    from safedesk.tickets import services
+
+    return services.scan_attachment(public_id)
+
+
+@task(queue_name="default")
+def rescan_attachments() -> int:
+    """Periodic (every 5 minutes): attachments left pending by a scanner outage are tried again."""
+    from safedesk.tickets import services
+
+    return services.rescan_pending()

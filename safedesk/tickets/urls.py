@@ -16,6 +16,10 @@ urlpatterns = [
     path("tickets/<str:ref>/reopen/", views.customer_reopen, name="reopen"),
     path("tickets/<str:ref>/rate/", views.customer_rate, name="rate"),
     path("tickets/<str:ref>/appeal/", views.customer_appeal, name="appeal"),
+    # attachments, for customers and agents alike (the same access rules as the ticket)
+    path("tickets/<str:ref>/files/<str:public_id>/", views.attachment_download, name="attachment"),
+    # served only on SAFEDESK_FILES_ORIGIN when it is set (lib.middleware.FilesHostMiddleware)
+    path("files/t/<str:token>/", views.files_download, name="files_download"),
     # agents
     path("agent/tickets/", views.inbox, name="inbox"),
     path("agent/tickets/new/", views.agent_new, name="agent_new"),

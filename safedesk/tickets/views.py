@@ -11,7 +11,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,8 @@ from safedesk.accounts.decorators import role_required
 from safedesk.accounts.models import STAFF_ROLES, Role, Team, User
 from safedesk.helpcenter import selectors as hc_selectors
 from safedesk.helpcenter import services as hc_services
-from safedesk.lib.errors import InvalidInput, RateLimited, SafedeskError
+from safedesk.lib import uploads
+from safedesk.lib.errors import Conflict, InvalidInput, NotFound, RateLimited, SafedeskError
 from safedesk.lib.net import client_ip
 from safedesk.lib.ratelimit import hit
 from safedesk.tickets import selectors, services
@@ -59,12 +60,24 @@ def _ticket_input(request: HttpRequest, *, staff: bool) -> services.TicketInput:
     )
 
 
+def _upload_context() -> dict[str, Any]:
+    """What the file inputs tell the person before they choose files."""
+    limits = uploads.Limits.from_settings()
+    return {
+        "upload_accept": ",".join(f".{ext}" for kind in uploads.KINDS.values() for ext in kind.extensions),
+        "upload_max_files": limits.max_files,
+        "upload_max_file_mb": limits.max_file_bytes // (1024 * 1024),
+        "upload_max_message_mb": limits.max_message_bytes // (1024 * 1024),
+    }
+
+
 def _form_context(**extra: Any) -> dict[str, Any]:
     return {
         "categories": Category.choices,
         "priorities": Priority.choices,
         "languages": [("zh-hans", "简体中文"), ("en", "English")],
         "current_lang": _lang(),
+        **_upload_context(),
         **extra,
     }
 
@@ -119,11 +132,12 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     ip = client_ip(request)
     data = _ticket_input(request, staff=False)
     try:
+        files = uploads.request_files(request)
         if user.is_authenticated:
-            ticket = services.submit_ticket(user, data, ip=ip)
+            ticket = services.submit_ticket(user, data, ip=ip, files=files)
             messages.success(request, _("Your request %(ref)s was received.") % {"ref": ticket.ref})
             return _see_other(reverse("tickets:detail", kwargs={"ref": ticket.ref}))
-        services.submit_guest_ticket(request.POST.get("email", ""), data, ip=ip)
+        services.submit_guest_ticket(request.POST.get("email", ""), data, ip=ip, files=files)
     except RateLimited:
         raise  # the error page with Retry-After
     except SafedeskError as exc:
@@ -167,6 +181,7 @@ def _customer_page(request: HttpRequest, ticket: Ticket, *, error: SafedeskError
         "error": error,
         "values": request.POST if error else {},
         "reopen_days": settings.SAFEDESK_TICKET_REOPEN_DAYS,
+        **_upload_context(),
     }
     return render(request, "tickets/detail.html", context, status=error.status if error else 200)
 
@@ -199,7 +214,9 @@ def customer_reply(request: HttpRequest, ref: str) -> HttpResponse:
     return _act(
         request,
         ref,
-        lambda t: services.add_reply(t, request.POST.get("body", ""), actor=_me(request), ip=ip),
+        lambda t: services.add_reply(
+            t, request.POST.get("body", ""), actor=_me(request), ip=ip, files=uploads.request_files(request)
+        ),
         _("Your reply was sent."),
     )
 
@@ -298,6 +315,7 @@ def _agent_page(request: HttpRequest, ticket: Ticket, *, error: SafedeskError | 
         "priorities": Priority.choices,
         "error": error,
         "values": request.POST if error else {},
+        **_upload_context(),
     }
     return render(request, "tickets/agent_detail.html", context, status=error.status if error else 200)
 
@@ -316,7 +334,14 @@ def agent_reply(request: HttpRequest, ref: str) -> HttpResponse:
     return _act(
         request,
         ref,
-        lambda t: services.add_reply(t, request.POST.get("body", ""), actor=_me(request), internal=internal, ip=ip),
+        lambda t: services.add_reply(
+            t,
+            request.POST.get("body", ""),
+            actor=_me(request),
+            internal=internal,
+            ip=ip,
+            files=uploads.request_files(request),
+        ),
         _("Internal note added.") if internal else _("Reply sent."),
         staff=True,
     )
@@ -404,6 +429,7 @@ def agent_new(request: HttpRequest) -> HttpResponse:
             actor=_me(request),
             channel=request.POST.get("channel") or Channel.AGENT,
             ip=client_ip(request),
+            files=uploads.request_files(request),
         )
     except SafedeskError as exc:
         context["error"] = exc
@@ -439,3 +465,65 @@ def appeal_decide(request: HttpRequest, public_id: str) -> HttpResponse:
         return render(request, "tickets/appeals.html", {**_appeals_context(request), "error": exc}, status=exc.status)
     messages.success(request, _("The appeal was decided."))
     return _see_other(reverse("tickets:appeals"))
+
+
+# ---- attachments -------------------------------------------------------------------------------
+
+
+def _serve(attachment: Any) -> HttpResponse | StreamingHttpResponse:
+    if not attachment.servable:
+        if attachment.scan_state == "pending":
+            raise Conflict(
+                _("This file is waiting for its malware scan. Try again in a few minutes."), code="scan_pending"
+            )
+        raise Conflict(_("This file was blocked by the malware scanner."), code="blocked_by_scanner")
+    return uploads.download_response(
+        attachment.storage_name, filename=attachment.original_name, content_type=attachment.content_type
+    )
+
+
+def download(request: HttpRequest, user: User, ref: str, public_id: str) -> HttpResponse | StreamingHttpResponse:
+    """One attachment for a user who may see its ticket and message (404 for everyone else: the
+    same answer as a file that does not exist). With a files origin configured, the answer is a
+    redirect there with a short-lived link bound to this user and this file; otherwise the file
+    itself, as a download the browser may neither run nor render. The web page and the API both
+    answer with this."""
+    attachment = selectors.access_attachment(user, ref, public_id)
+    origin = uploads.files_origin()
+    if not origin or not attachment.servable:
+        return _serve(attachment)
+    token = uploads.files_token({"t": attachment.ticket.ref, "a": str(attachment.public_id), "u": str(user.public_id)})
+    response = HttpResponseRedirect(origin + reverse("tickets:files_download", kwargs={"token": token}))
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def attachment_download(request: HttpRequest, ref: str, public_id: str) -> HttpResponse | StreamingHttpResponse:
+    """Signed out (no redirect to sign in: a file address tells nothing), another customer, a
+    held guest ticket, an internal note's file for a customer: 404. Staff must have passed their
+    second factor."""
+    user = request.user
+    if not user.is_authenticated:
+        raise NotFound()
+    if user.is_staff_role and not user.is_verified():  # type: ignore[attr-defined]
+        raise NotFound()
+    return download(request, _me(request), ref, public_id)
+
+
+@require_GET
+def files_download(request: HttpRequest, token: str) -> HttpResponse | StreamingHttpResponse:
+    """On the files origin only (lib.middleware.FilesHostMiddleware): the signed link names the
+    user and the file; both are checked again, so a link stops working when the user loses
+    access or is deactivated, and after SAFEDESK_FILES_URL_SECONDS."""
+    payload = uploads.read_files_token(token)
+    if payload is None or not {"t", "a", "u"} <= payload.keys():
+        raise NotFound()
+    try:
+        user = User.objects.filter(public_id=uuid.UUID(payload["u"]), is_active=True).first()
+    except ValueError:
+        user = None
+    if user is None:
+        raise NotFound()
+    return _serve(selectors.access_attachment(user, payload["t"], payload["a"]))

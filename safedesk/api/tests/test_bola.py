@@ -21,7 +21,7 @@ from safedesk.accounts.tests.helpers import bearer, new_token
 from safedesk.helpcenter import services as hc_services
 from safedesk.helpcenter.models import ArticleTranslation
 from safedesk.tickets import services
-from safedesk.tickets.models import Appeal, Message, Status, Ticket
+from safedesk.tickets.models import Appeal, Attachment, Message, Status, Ticket
 
 METHODS = ("get", "post", "put", "patch", "delete")
 # A body that would succeed if the check were missing, for each last path segment.
@@ -34,7 +34,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "appeal": {"reason": "Written by someone else"},
     "{slug}": {"title": "Defaced"},
 }
-MISSING = {"ref": "T-00000000", "slug": "no-such-article-here"}
+MISSING = {"ref": "T-00000000", "slug": "no-such-article-here", "public_id": "00000000-0000-4000-8000-000000000000"}
+NOTE = ("note.txt", b"only for the owner\n")
 PARAM = re.compile(r"\{(\w+)\}")
 
 
@@ -45,15 +46,26 @@ class World:
     held: Ticket  # a guest's ticket, not confirmed yet: in nobody's view
     draft_slug: str
     draft_word: str
+    files: dict[str, str]  # whose ticket -> the public id of a file on it
+
+
+def _file_of(ticket: Ticket) -> str:
+    return str(Attachment.objects.filter(ticket=ticket).values_list("public_id", flat=True).get())
 
 
 @pytest.fixture
-def world(alice: Any, bob: Any, agent_sam: Any) -> World:
-    alices = services.submit_ticket(alice, services.TicketInput(subject="Alice's deposit", body="Where is it?"))
-    bobs = services.submit_ticket(bob, services.TicketInput(subject="Bob's private matter", body="My seed is safe."))
+def world(alice: Any, bob: Any, agent_sam: Any, media_dir: Any) -> World:
+    alices = services.submit_ticket(
+        alice, services.TicketInput(subject="Alice's deposit", body="Where is it?"), files=[NOTE]
+    )
+    bobs = services.submit_ticket(
+        bob, services.TicketInput(subject="Bob's private matter", body="My seed is safe."), files=[NOTE]
+    )
     # Solved, so that every write on it (reply, status, rating, appeal) would be accepted for its owner.
     services.change_status(bobs, Status.SOLVED, actor=agent_sam)
-    held = services.submit_guest_ticket("guest@example.com", services.TicketInput(subject="Held", body="Unconfirmed"))
+    held = services.submit_guest_ticket(
+        "guest@example.com", services.TicketInput(subject="Held", body="Unconfirmed"), files=[NOTE]
+    )
     assert held is not None
     category = hc_services.save_category(slug="internal", name_zh_hans="内部", name_en="Internal", actor=agent_sam)
     article = hc_services.create_article(key="unreleased", category=category, actor=agent_sam)
@@ -61,7 +73,15 @@ def world(alice: Any, bob: Any, agent_sam: Any) -> World:
         article, lang="en", title="Unreleased fee change", body="Zanzibarfee rises next week.", actor=agent_sam
     )
     assert not ArticleTranslation.objects.get(pk=saved.translation.pk).published_at
-    return World(alices=alices, bobs=bobs, held=held, draft_slug=saved.translation.slug, draft_word="Zanzibarfee")
+    files = {"alice": _file_of(alices), "bob": _file_of(bobs), "held": _file_of(held)}
+    return World(
+        alices=alices,
+        bobs=bobs,
+        held=held,
+        draft_slug=saved.translation.slug,
+        draft_word="Zanzibarfee",
+        files=files,
+    )
 
 
 def _routes(client: Client) -> list[tuple[str, set[str]]]:
@@ -75,6 +95,7 @@ def _state(world: World) -> tuple[Any, ...]:
         Ticket.objects.count(),
         Message.objects.count(),
         Appeal.objects.count(),
+        Attachment.objects.count(),
         bobs.status,
         bobs.rating,
         bobs.subject,
@@ -104,9 +125,9 @@ def test_it_answers_every_route_as_if_the_object_did_not_exist(
     user = request.getfixturevalue(caller)
     # What each caller may not see: the other customer's ticket, for staff a held one.
     victims = {
-        "alice": {"ref": world.bobs.ref, "slug": world.draft_slug},
-        "bob": {"ref": world.alices.ref, "slug": world.draft_slug},
-        "agent_sam": {"ref": world.held.ref, "slug": world.draft_slug},
+        "alice": {"ref": world.bobs.ref, "slug": world.draft_slug, "public_id": world.files["bob"]},
+        "bob": {"ref": world.alices.ref, "slug": world.draft_slug, "public_id": world.files["alice"]},
+        "agent_sam": {"ref": world.held.ref, "slug": world.draft_slug, "public_id": world.files["held"]},
     }[caller]
     client, headers = _client(user, via, login)
     before = _state(world)
@@ -128,7 +149,7 @@ def test_it_answers_every_route_as_if_the_object_did_not_exist(
             assert got.status_code == (404 if method in defined else 405), (where, got.content)
             assert got.json()["code"] == ("not_found" if method in defined else "method_not_allowed"), where
             swept += 1
-    assert swept >= 6 * len(METHODS)  # the six routes with a path parameter today
+    assert swept >= 9 * len(METHODS)  # the nine paths with a path parameter today
     assert _state(world) == before
 
 
@@ -170,3 +191,20 @@ def test_it_shows_no_one_elses_objects_in_lists_searches_and_cursors(
     after = _state(world)
     # Only the one request filed for oneself was added (a ticket and its first message).
     assert after[:2] == (before[0] + 1, before[1] + 1) and after[2:] == before[2:]
+
+
+@pytest.mark.parametrize("via", ["token", "session"])
+def test_it_checks_the_child_under_the_callers_own_parent(
+    world: World, alice: Any, via: str, login: Callable[..., Client]
+) -> None:
+    # Alice's own ticket in the path, Bob's file after it: the file is not found under her ticket.
+    client, headers = _client(alice, via, login)
+    before = _state(world)
+    mine = f"/api/v1/tickets/{world.alices.ref}/attachments"
+    for suffix in ("", "/content"):
+        got = client.get(f"{mine}/{world.files['bob']}{suffix}", headers=headers)
+        expected = client.get(f"{mine}/{MISSING['public_id']}{suffix}", headers=headers)
+        assert (got.status_code, got.content) == (expected.status_code, expected.content)
+        assert got.status_code == 404 and got.json()["code"] == "not_found"
+        assert client.get(f"{mine}/{world.files['alice']}{suffix}", headers=headers).status_code == 200
+    assert _state(world) == before

@@ -168,13 +168,14 @@ def test_it_keeps_the_queries_of_every_page_bounded(
         assert customer.get(f"/tickets/{tickets[1].ref}/").status_code == 200
 
 
-def test_it_refuses_an_oversized_form_with_a_clear_400(alice: Any, login: Any, settings: Any) -> None:
+def test_it_refuses_an_oversized_form_with_a_clear_413(alice: Any, login: Any, settings: Any) -> None:
     client = login(alice)
     before = counts()
     response = client.post(
         "/tickets/new/", {"subject": "Big", "body": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)}
     )
-    assert response.status_code == 400
+    assert response.status_code == 413
+    assert 'data-code="too_large"' in response.content.decode()
     assert counts() == before
 
 
