@@ -1251,3 +1251,17 @@ def merge_tickets(source: Ticket, into: Any, *, actor: User, ip: str = "") -> Ti
         record("ticket.merged_in", actor=actor, target=target, target_ref=target.ref, data={"from": source.ref}, ip=ip)
         enqueue(tasks.notify_requester_of_merge, source.ref, target.ref)
     return target
+
+
+# ---- demo macros ---------------------------------------------------------------------------------
+
+
+def set_up_default_macros(macros_in: list[MacroInput], *, actor: User) -> int:
+    """Shared macros to start with (`safedesk demo`), unless shared macros exist already.
+    Idempotent; returns how many it made."""
+    with transaction.atomic():
+        if Macro.objects.filter(owner__isnull=True).exists():
+            return 0
+        for data in macros_in:
+            create_macro(data, shared=True, actor=actor)
+    return len(macros_in)

@@ -183,3 +183,14 @@ def test_it_lets_only_one_of_two_simultaneous_replies_through(alice: Any, agent_
         "Twice today.",
         "Sam's answer.",
     ]
+
+
+def test_it_keeps_the_heartbeat_cheap(
+    alice: Any, agent_sam: Any, supervisor_ada: Any, login: Callable[..., Client], django_assert_max_num_queries: Any
+) -> None:
+    ticket = _ticket(alice)
+    presence.beat(ticket.ref, supervisor_ada, presence.REPLYING)
+    client = login(agent_sam)
+    # Session, user, OTP device and the ticket: presence itself never touches the database.
+    with django_assert_max_num_queries(4):
+        assert client.post(f"/agent/tickets/{ticket.ref}/presence/", {"state": "viewing"}).status_code == 200
