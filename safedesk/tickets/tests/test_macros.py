@@ -334,19 +334,3 @@ def test_it_keeps_the_queries_of_the_macro_pages_bounded(
         assert client.get(f"/agent/tickets/{ticket.ref}/macros/{macro.public_id}/").status_code == 200
     with django_assert_max_num_queries(16):
         assert client.get(f"/agent/tickets/{ticket.ref}/").status_code == 200
-
-
-def test_it_starts_the_demo_with_shared_macros_once(admin_root: Any, alice: Any, agent_sam: Any) -> None:
-    from safedesk.demo.services import demo_macros
-
-    entries = demo_macros()
-    assert services.set_up_default_macros(entries, actor=admin_root) == len(entries) >= 3
-    assert services.set_up_default_macros(entries, actor=admin_root) == 0
-    shared = selectors.macros_for(agent_sam)
-    assert len(shared) == len(entries) and all(m.body_zh and m.body_en for m in shared)
-    # Every demo macro fills in cleanly: no variable is left over in either language.
-    ticket = _ticket(alice)
-    for macro in shared:
-        for language in ("zh-hans", "en"):
-            ticket.language = language
-            assert "{{" not in services.macro_text(macro, ticket, actor=agent_sam)
