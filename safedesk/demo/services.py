@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -18,7 +19,7 @@ from safedesk.accounts.services import add_team_member, create_team
 from safedesk.audit.services import record
 from safedesk.helpcenter.services import import_articles
 from safedesk.tickets.models import AssignmentMode, Category
-from safedesk.tickets.services import set_up_default_sla
+from safedesk.tickets.services import MacroInput, set_up_default_macros, set_up_default_sla
 from safedesk.tickets.setup_services import save_team_settings
 
 DEMO_DOMAIN = "demo.safedesk.test"
@@ -98,7 +99,10 @@ def load_demo_content() -> str:
         raise ValueError("demo content does not import cleanly: " + "; ".join(result.errors))
     sla = "SLA policies created" if set_up_default_sla(actor=actor) else "SLA policies kept"
     team = "team Security created" if _set_up_demo_team(actor) else "teams kept"
-    return f"articles: {result.created} created, {result.updated} updated, {result.unchanged} unchanged; {sla}; {team}"
+    made = set_up_default_macros(demo_macros(), actor=actor) if isinstance(actor, User) else 0
+    macros = f"{made} macros created" if made else "macros kept"
+    counts = f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged"
+    return f"articles: {counts}; {sla}; {team}; {macros}"
 
 
 def _set_up_demo_team(actor: User | str) -> bool:
@@ -120,3 +124,18 @@ def _set_up_demo_team(actor: User | str) -> bool:
             actor=actor,
         )
     return True
+
+
+def demo_macros() -> list[MacroInput]:
+    """The demo's shared macros, from content/macros.yaml."""
+    entries = yaml.safe_load((CONTENT_DIR / "macros.yaml").read_text(encoding="utf-8"))
+    return [
+        MacroInput(
+            name=e["name"],
+            body_zh=e.get("body_zh", ""),
+            body_en=e.get("body_en", ""),
+            set_status=e.get("set_status", ""),
+            add_tags=e.get("add_tags", []),
+        )
+        for e in entries
+    ]

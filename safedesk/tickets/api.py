@@ -100,6 +100,7 @@ class MessageOut(Schema):
     from_staff: bool
     created_at: datetime
     attachments: list[AttachmentOut]
+    ticket: str = Field(description="reference of the ticket it was written on (another one after a merge)")
 
 
 class ChainLinkOut(Schema):
@@ -162,6 +163,36 @@ class TicketCreate(Schema):
 class ReplyIn(Schema):
     body: str
     internal: bool = Field(False, description="an internal note (staff only)")
+    last_seen: str | None = Field(
+        None,
+        description="public id of the newest message the writer has seen: if a newer public message (from the "
+        "customer or another agent) arrived since, the reply is refused with 409 reply_collision",
+    )
+    force: bool = Field(False, description="send even though newer messages arrived (after a reply_collision)")
+
+
+class BulkIn(Schema):
+    tickets: list[str] = Field([], description="references, at most 100")
+    action: str = Field(description="assign, status, add_tag or remove_tag")
+    assignee: str | None = Field(None, description="assign: an agent's public id, `me`, or empty for nobody")
+    team: str | None = Field(None, description="assign: a team's public id (empty: keep the team)")
+    status: str | None = Field(None, description="status: the status to set")
+    tag: str | None = Field(None, description="add_tag / remove_tag: the tag")
+
+
+class BulkOutcomeOut(Schema):
+    ref: str
+    outcome: str = Field(description="done, unchanged or refused")
+    code: str = Field(description="for refused: the refusal's code (not_found for a ticket you cannot see)")
+    message: str
+
+
+class BulkOut(Schema):
+    results: list[BulkOutcomeOut]
+
+
+class MergeIn(Schema):
+    into: str = Field(description="reference of the ticket that continues (same requester)")
 
 
 class StatusIn(Schema):
@@ -232,6 +263,8 @@ def _attachment(attachment: Attachment, ref: str, message: Message) -> dict[str,
 
 
 def _message(message: Message, ref: str) -> dict[str, Any]:
+    # A message merged in from a duplicate keeps its own ticket (and its files' addresses).
+    ref = getattr(message, "ticket_ref", None) or ref
     author = message.author
     return {
         "public_id": message.public_id,
@@ -244,6 +277,7 @@ def _message(message: Message, ref: str) -> dict[str, Any]:
         "from_staff": bool(author and author.role in STAFF_ROLES),
         "created_at": message.created_at,
         "attachments": [_attachment(a, ref, message) for a in message.attachments.all()],
+        "ticket": ref,
     }
 
 
@@ -360,6 +394,35 @@ def create_ticket(request: HttpRequest, payload: TicketCreate) -> HttpStatus[dic
     return HttpStatus(201, _fresh_detail(user, ticket.ref))
 
 
+def _staff_only(user: User) -> None:
+    if not selectors.is_staff(user):
+        raise PermissionDenied()
+
+
+# Before "/{ref}": the paths are matched in order and "bulk" would pass for a reference.
+@router.post("/bulk", response={200: BulkOut, **_ERRORS}, summary="One action on many tickets (staff)", **WRITE)
+def bulk(request: HttpRequest, payload: BulkIn) -> dict[str, Any]:
+    """Assign, set a status, or add or remove a tag on up to 100 tickets. Every ticket is checked
+    and changed on its own, through the same rules as one by one: each gets an outcome (`done`,
+    `unchanged`, or `refused` with the code and message). A bad action or too many tickets
+    is refused as a whole (400) and changes nothing."""
+    user = _actor(request)
+    _staff_only(user)
+    outcomes = services.bulk_update(
+        services.BulkInput(
+            tickets=payload.tickets,
+            action=payload.action,
+            assignee=payload.assignee,
+            team=payload.team,
+            status=payload.status,
+            tag=payload.tag,
+        ),
+        actor=user,
+        ip=client_ip(request),
+    )
+    return {"results": [vars(o) for o in outcomes]}
+
+
 @router.get("/{ref}", response={200: TicketDetail, **_ERRORS}, summary="One ticket with its thread", **READ)
 def get_ticket(request: HttpRequest, ref: str) -> dict[str, Any]:
     """The ticket, its messages and events in order (customers never see internal notes), the
@@ -372,11 +435,34 @@ def get_ticket(request: HttpRequest, ref: str) -> dict[str, Any]:
     "/{ref}/replies", response={201: MessageOut, **_ERRORS, 409: ErrorBody}, summary="Reply to a ticket", **WRITE
 )
 def reply(request: HttpRequest, ref: str, payload: ReplyIn) -> HttpStatus[dict[str, Any]]:
-    """A public reply, or (staff only) an internal note the customer never sees."""
+    """A public reply, or (staff only) an internal note the customer never sees. With
+    `last_seen`, a reply that would cross a newer public message is refused with 409
+    `reply_collision` (read the ticket again, then send with the new `last_seen` or `force`)."""
     user = _actor(request)
     ticket = selectors.access_ticket(user, ref)
-    message = services.add_reply(ticket, payload.body, actor=user, internal=payload.internal, ip=client_ip(request))
+    message = services.add_reply(
+        ticket,
+        payload.body,
+        actor=user,
+        internal=payload.internal,
+        last_seen=payload.last_seen,
+        force=payload.force,
+        ip=client_ip(request),
+    )
     return HttpStatus(201, _message(message, ticket.ref))
+
+
+@router.post(
+    "/{ref}/merge", response={200: TicketDetail, **_ERRORS, 409: ErrorBody}, summary="Merge a duplicate", **WRITE
+)
+def merge(request: HttpRequest, ref: str, payload: MergeIn) -> dict[str, Any]:
+    """Staff merge ticket `ref` into `into` (same requester; docs/tickets.md): `ref` is closed
+    for good and its messages show in `into`, which is returned."""
+    user = _actor(request)
+    _staff_only(user)
+    source = selectors.access_ticket(user, ref)
+    target = services.merge_tickets(source, payload.into, actor=user, ip=client_ip(request))
+    return _fresh_detail(user, target.ref)
 
 
 @router.post(

@@ -390,3 +390,75 @@ class Attachment(models.Model):
     def kind_label(self) -> str:
         kind = KINDS.get(self.kind)
         return kind.label if kind else self.kind
+
+
+class Macro(models.Model):
+    """A canned reply in both languages (Markdown), optionally with a status to set and tags to
+    add when an agent applies it. Shared macros (no owner) are kept by supervisors and admins;
+    a personal macro belongs to one agent and only they see it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    body_zh = models.TextField(_("reply (简体中文)"), blank=True)
+    body_en = models.TextField(_("reply (English)"), blank=True)
+    set_status = models.CharField(_("set status"), max_length=16, choices=Status.choices, blank=True)
+    add_tags = models.JSONField(_("add tags"), default=list, blank=True)
+    # PROTECT: a personal macro stays with its author's record; nobody's data goes with a person.
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    active = models.BooleanField(_("active"), default=True)
+    usage_count = models.PositiveIntegerField(_("times used"), default=0)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("macro")
+        verbose_name_plural = _("macros")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(owner__isnull=True, active=True),
+                name="macro_shared_name_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "name"],
+                condition=models.Q(owner__isnull=False, active=True),
+                name="macro_personal_name_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None
+
+    def body_for(self, language: str) -> str:
+        """The reply in the ticket's language, else the other one (either may be empty)."""
+        first, second = (self.body_en, self.body_zh) if language == "en" else (self.body_zh, self.body_en)
+        return first or second
+
+
+class SavedView(models.Model):
+    """An inbox filter an agent saved under a name. Personal (only its owner sees it) unless a
+    supervisor shares it with a team, whose members then see it too."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=60)
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # SET_NULL: a removed team leaves the view to its owner instead of taking it away.
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The inbox query parameters (view, status, priority, category, team, assignee, tag, q),
+    # checked by selectors.clean_filter when saved and again when opened.
+    params = models.JSONField(default=dict)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name

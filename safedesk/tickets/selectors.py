@@ -17,7 +17,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safedesk.accounts.models import STAFF_ROLES, Team, User
+from safedesk.accounts.models import STAFF_ROLES, Role, Team, User
 from safedesk.lib.errors import InvalidInput, NotFound
 from safedesk.search import selectors as search_selectors
 from safedesk.tickets.models import (
@@ -27,9 +27,11 @@ from safedesk.tickets.models import (
     Attachment,
     Category,
     ChainLink,
+    Macro,
     Message,
     MessageKind,
     Priority,
+    SavedView,
     Status,
     TeamCategory,
     Ticket,
@@ -78,16 +80,42 @@ def access_ticket(user: Any, ref: Any, *, for_write: bool = False) -> Ticket:
     return ticket
 
 
+MAX_MERGE_DEPTH = 10
+
+
+def merged_source_ids(ticket: Ticket) -> list[int]:
+    """The tickets merged into this one, directly or through earlier merges (A into B, then B
+    into C: C shows both), one query per level."""
+    found: list[int] = []
+    frontier = [ticket.pk]
+    for _level in range(MAX_MERGE_DEPTH):
+        frontier = list(Ticket.objects.filter(merged_into_id__in=frontier).values_list("id", flat=True))
+        if not frontier:
+            break
+        found += frontier
+    return found
+
+
 def thread(ticket: Ticket, *, viewer: User) -> list[Message]:
     """The messages and events in order, each with its attachments (one query for all of them);
-    customers never see internal notes, nor so their files."""
+    customers never see internal notes, nor so their files. The replies (and, for staff, the
+    internal notes) of tickets merged into this one are part of it; their events stay in their
+    own thread."""
+    sources = merged_source_ids(ticket)
+    staff = is_staff(viewer)
+    kinds = [MessageKind.PUBLIC, MessageKind.INTERNAL] if staff else [MessageKind.PUBLIC]
+    where = Q(ticket=ticket)
+    if sources:
+        where |= Q(ticket_id__in=sources, kind__in=kinds)
+    # ticket_ref: the ticket each message was written on (a merged one shows where it came from).
     query = (
-        Message.objects.filter(ticket=ticket)
+        Message.objects.filter(where)
         .select_related("author")
+        .annotate(ticket_ref=F("ticket__ref"))
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("id")
     )
-    if not is_staff(viewer):
+    if not staff:
         # Customers see replies and their request's progress, not our internal bookkeeping.
         query = query.exclude(kind=MessageKind.INTERNAL).exclude(kind=MessageKind.EVENT, event__in=STAFF_EVENTS)
     return list(query)
@@ -344,3 +372,159 @@ def may_reopen(ticket: Ticket, *, now: Any = None) -> bool:
         and ticket.solved_at is not None
         and (now or timezone.now()) - ticket.solved_at <= timedelta(days=settings.SAFEDESK_TICKET_REOPEN_DAYS)
     )
+
+
+# ---- macros ------------------------------------------------------------------------------------
+
+
+def _uuid_or_none(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def may_manage_macro(user: User, macro: Macro) -> bool:
+    """Shared macros are kept by supervisors and admins; a personal one by its owner alone."""
+    if macro.owner_id is None:
+        return is_staff(user) and user.has_role(Role.SUPERVISOR)
+    return is_staff(user) and macro.owner_id == user.pk
+
+
+def macros_for(user: User, *, include_inactive: bool = False) -> list[Macro]:
+    """The shared macros and the user's own personal ones, by name (shared first)."""
+    if not is_staff(user):
+        return []
+    query = Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user))
+    if not include_inactive:
+        query = query.filter(active=True)
+    return sorted(query, key=lambda m: (m.owner_id is not None, not m.active, m.name.lower()))
+
+
+def access_macro(user: Any, public_id: Any, *, for_use: bool = False) -> Macro:
+    """A macro the user may see (shared, or their own); for use also active. Someone else's
+    personal macro answers like one that does not exist."""
+    key = _uuid_or_none(public_id)
+    if key is None or not is_staff(user):
+        raise NotFound()
+    macro = Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user), public_id=key).first()
+    if macro is None or (for_use and not macro.active):
+        raise NotFound()
+    return macro
+
+
+# ---- saved views -------------------------------------------------------------------------------
+
+MAX_SAVED_VIEWS = 50
+
+
+def saved_views_for(user: User) -> list[SavedView]:
+    """The inbox sidebar: the user's own views and those shared with one of their teams."""
+    if not is_staff(user):
+        return []
+    query = SavedView.objects.filter(Q(owner=user) | Q(team__in=user.teams.all())).select_related("team")
+    return list(query.order_by("name", "id")[: MAX_SAVED_VIEWS * 2])
+
+
+def shared_views(user: User) -> list[SavedView]:
+    """Every view shared with a team (what supervisors manage)."""
+    if not (is_staff(user) and user.has_role(Role.SUPERVISOR)):
+        return []
+    return list(SavedView.objects.filter(team__isnull=False).select_related("team", "owner").order_by("name", "id"))
+
+
+def may_edit_view(user: User, view: SavedView) -> bool:
+    """The owner; and for a view shared with a team, any supervisor or admin."""
+    if not is_staff(user):
+        return False
+    return view.owner_id == user.pk or (view.team_id is not None and user.has_role(Role.SUPERVISOR))
+
+
+def access_saved_view(user: Any, public_id: Any, *, for_write: bool = False) -> SavedView:
+    """A saved view the user may open (their own, or shared with one of their teams; supervisors
+    also every shared one); for writing, one they may edit. Others answer like none."""
+    key = _uuid_or_none(public_id)
+    if key is None or not is_staff(user):
+        raise NotFound()
+    view = SavedView.objects.select_related("team").filter(public_id=key).first()
+    if view is None:
+        raise NotFound()
+    visible = (
+        view.owner_id == user.pk
+        or (view.team_id is not None and user.has_role(Role.SUPERVISOR))
+        or (view.team_id is not None and user.teams.filter(pk=view.team_id).exists())
+    )
+    if not visible or (for_write and not may_edit_view(user, view)):
+        raise NotFound()
+    return view
+
+
+def inbox_filter_value(field: str, value: Any) -> Any:
+    """The team (`team`) or active agent (`assignee`) a public id names, for a filter or a bulk
+    assignment; InvalidInput when there is none."""
+    key = _uuid_or_none(value)
+    found: Any = None
+    if key is not None and field == "team":
+        found = Team.objects.filter(public_id=key).first()
+    elif key is not None and field == "assignee":
+        found = User.objects.filter(public_id=key, role__in=list(STAFF_ROLES), is_active=True).first()
+    if found is None:
+        raise InvalidInput(_("Choose one of the listed values."), code="invalid_choice", field=field)
+    return found
+
+
+FILTER_KEYS = ("view", "status", "priority", "category", "team", "assignee", "tag", "q")
+
+
+def filter_params(flt: InboxFilter) -> dict[str, Any]:
+    """An InboxFilter as the query parameters that make it (what a saved view stores)."""
+    params: dict[str, Any] = {"view": flt.view}
+    if flt.statuses:
+        params["status"] = list(flt.statuses)
+    for key, value in (
+        ("priority", flt.priority),
+        ("category", flt.category),
+        ("team", flt.team),
+        ("assignee", flt.assignee),
+        ("tag", flt.tag),
+        ("q", flt.text),
+    ):
+        if value not in (None, ""):
+            params[key] = value
+    return params
+
+
+@dataclass(frozen=True)
+class OpenedView:
+    view: SavedView
+    filter: InboxFilter
+    dropped: list[str]  # the conditions left out because what they named is gone
+
+
+def open_saved_view(view: SavedView) -> OpenedView:
+    """The filter of a saved view as it can run today. A condition whose team or agent was
+    removed (or that no longer passes the filter checks) is left out and named in `dropped`,
+    so an old view opens with a notice instead of failing."""
+    raw = view.params if isinstance(view.params, dict) else {}
+    params = {key: raw[key] for key in FILTER_KEYS if key in raw}
+    dropped: list[str] = []
+    for name in ("team", "assignee"):
+        if params.get(name):
+            try:
+                inbox_filter_value(name, params[name])
+            except InvalidInput:
+                params.pop(name)
+                dropped.append(name)
+    while True:
+        try:
+            flt = clean_filter(params)
+            break
+        except InvalidInput as exc:
+            bad = str(exc.params.get("field") or "")
+            if bad not in params:
+                # Nothing left to drop: open the default view.
+                flt, dropped = InboxFilter(), [*dropped, *[k for k in params if k != "view"]]
+                break
+            params.pop(bad)
+            dropped.append(bad)
+    return OpenedView(view=view, filter=flt, dropped=dropped)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from safedesk.lib import chain, ratelimit, uploads
 from safedesk.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied, SafedeskError
 from safedesk.lib.ids import new_ref
 from safedesk.lib.text import clean_text
-from safedesk.tickets import routing, selectors, sla, tasks
+from safedesk.tickets import macros, routing, selectors, sla, tasks
 from safedesk.tickets.models import (
     ACTIVE_STATUSES,
     AUTOMATIC_MODES,
@@ -45,9 +46,11 @@ from safedesk.tickets.models import (
     Category,
     ChainLink,
     Channel,
+    Macro,
     Message,
     MessageKind,
     Priority,
+    SavedView,
     ScanState,
     SlaPolicy,
     Status,
@@ -541,12 +544,24 @@ def _is_requester(ticket: Ticket, actor: User) -> bool:
 
 
 def add_reply(
-    ticket: Ticket, body: Any, *, actor: User, internal: bool = False, ip: str = "", files: Files = ()
+    ticket: Ticket,
+    body: Any,
+    *,
+    actor: User,
+    internal: bool = False,
+    last_seen: Any = None,
+    force: bool = False,
+    ip: str = "",
+    files: Files = (),
 ) -> Message:
     """A public reply (customer or agent) or an internal note (agents only), with files; a
     message with files may have no text. A customer's reply to a ticket pending on them, or to a
     solved one within the reopen window, opens it again. Files of an internal note are never
-    shown to the customer."""
+    shown to the customer.
+
+    `last_seen` (the public id of the newest message the writer had on screen) guards against
+    answering past a message that arrived meanwhile: a public reply is then refused with 409
+    `reply_collision` unless `force` says the writer saw it and sends anyway."""
     text = clean_text(_as_text(body, "body"), field="body", max_length=MAX_BODY, allow_empty=bool(files))
     staff = actor.role in STAFF_ROLES
     if internal and not staff:
@@ -558,6 +573,9 @@ def add_reply(
             raise NotFound()
         if ticket.is_held:
             raise Conflict(_("This request is waiting for its email confirmation."), code="ticket_held")
+        if last_seen not in (None, "") and not internal and not force:
+            # Checked under the ticket's lock: of two replies sent at once, the second sees the first.
+            _refuse_if_answered_meanwhile(ticket, last_seen, actor)
         now = timezone.now()
         fields = ["message_count", "updated_at"]
         if ticket.status == Status.CLOSED:
@@ -610,6 +628,26 @@ def add_reply(
         elif not staff and ticket.assignee_id is not None:
             enqueue(tasks.notify_assignee, ticket.ref, "customer_replied")
     return message
+
+
+def _refuse_if_answered_meanwhile(ticket: Ticket, last_seen: Any, actor: User) -> None:
+    try:
+        key = uuid.UUID(str(last_seen))
+    except ValueError:
+        key = None
+    seen = Message.objects.filter(ticket=ticket, public_id=key).values_list("id", flat=True).first() if key else None
+    if seen is None:
+        raise InvalidInput(
+            _("The reply form is out of date. Reload the ticket and send again."),
+            code="invalid_last_seen",
+            field="last_seen",
+        )
+    newer = Message.objects.filter(ticket=ticket, kind=MessageKind.PUBLIC, id__gt=seen).exclude(author=actor)
+    if newer.exists():
+        raise Conflict(
+            _("A new message arrived while you were writing. Read it, then send your reply again or send it anyway."),
+            code="reply_collision",
+        )
 
 
 def change_status(ticket: Ticket, status: Any, *, actor: User, ip: str = "") -> Ticket:
@@ -899,6 +937,11 @@ def appeal_ticket(ticket: Ticket, reason: Any, *, actor: User, ip: str = "") -> 
         ticket = _locked(ticket)
         if not _is_requester(ticket, actor):
             raise NotFound()
+        if ticket.merged_into_id is not None:
+            # Its conversation goes on in the request it was merged into.
+            raise Conflict(
+                _("This request was merged into another one; appeal that one instead."), code="ticket_merged"
+            )
         if ticket.status not in DONE_STATUSES:
             raise Conflict(_("A request can be appealed once it is solved."), code="not_solved")
         if Appeal.objects.filter(ticket=ticket, status=AppealStatus.OPEN).exists():
@@ -1214,3 +1257,470 @@ def rescan_pending(*, batch: int = RESCAN_BATCH) -> int:
         if state not in (None, ScanState.PENDING):
             decided += 1
     return decided
+
+
+# ---- the agent guard seam ----------------------------------------------------------------------
+
+
+def _guard_agent_text(text: str, *, field: str, actor: User) -> None:
+    """AGENT GUARD SEAM (issue #4). Every macro body (when saved) and every reply sent from a
+    macro passes here before it is stored. The agent guard of issue #4 will refuse, with an
+    InvalidInput code, a text that asks the customer for a recovery phrase, private key,
+    password or 2FA code; until it lands every text passes."""
+    return None
+
+
+# ---- tags --------------------------------------------------------------------------------------
+
+
+def change_tags(ticket: Ticket, *, add: Any = None, remove: Any = None, actor: User, ip: str = "") -> Ticket:
+    """Adds and removes tags under the ticket's lock (a bulk action and a macro do not replace
+    tags another agent set meanwhile)."""
+    _require_staff(actor)
+    to_add, to_remove = clean_tags(add), clean_tags(remove)
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        current = list(ticket.tags or [])
+        tags = [t for t in current if t not in to_remove] + [t for t in to_add if t not in current]
+        if tags == current:
+            return ticket
+        if len(tags) > MAX_TAGS:
+            raise InvalidInput(_("At most %(max)d tags.") % {"max": MAX_TAGS}, code="too_many_tags", field="tags")
+        ticket.tags = tags
+        ticket.save(update_fields=["tags", "updated_at"])
+        record("ticket.updated", actor=actor, target=ticket, target_ref=ticket.ref, data={"tags": tags}, ip=ip)
+    return ticket
+
+
+# ---- macros ------------------------------------------------------------------------------------
+
+MAX_MACRO_NAME = 100
+MAX_MACRO_BODY = 10_000
+
+
+@dataclass(frozen=True)
+class MacroInput:
+    name: Any
+    body_zh: Any = ""
+    body_en: Any = ""
+    set_status: Any = ""
+    add_tags: Any = None
+
+
+def _clean_macro(data: MacroInput, *, actor: User) -> dict[str, Any]:
+    name = clean_text(_as_text(data.name, "name"), field="name", max_length=MAX_MACRO_NAME, multiline=False)
+    bodies: dict[str, str] = {}
+    for field in ("body_zh", "body_en"):
+        body = clean_text(
+            _as_text(getattr(data, field) or "", field), field=field, max_length=MAX_MACRO_BODY, allow_empty=True
+        )
+        unknown = macros.unknown_variables(body)
+        if unknown:
+            raise InvalidInput(
+                _("Unknown variable %(name)s. You can use: %(known)s.")
+                % {"name": "{{ " + unknown[0] + " }}", "known": ", ".join("{{ " + v + " }}" for v in macros.VARIABLES)},
+                code="unknown_variable",
+                field=field,
+            )
+        _guard_agent_text(body, field=field, actor=actor)
+        bodies[field] = body
+    if not bodies["body_zh"] and not bodies["body_en"]:
+        raise InvalidInput(_("Write the reply in at least one language."), code="macro_body_required", field="body_zh")
+    status = data.set_status or ""
+    if status and status not in Status.values:
+        raise InvalidInput(_("Choose one of the listed statuses."), code="invalid_status", field="set_status")
+    return {"name": name, **bodies, "set_status": status, "add_tags": clean_tags(data.add_tags)}
+
+
+def _require_macro_manager(macro: Macro, actor: User) -> None:
+    if not selectors.may_manage_macro(actor, macro):
+        # Someone else's personal macro is not even visible; a shared one is visible to agents.
+        raise NotFound() if macro.owner_id not in (None, actor.pk) else PermissionDenied()
+
+
+def _macro_name_taken() -> InvalidInput:
+    return InvalidInput(_("A macro with this name exists already."), code="macro_name_taken", field="name")
+
+
+def create_macro(data: MacroInput, *, shared: bool, actor: User, ip: str = "") -> Macro:
+    """A shared macro (supervisors and admins) or a personal one (any agent, for themselves)."""
+    _require_staff(actor)
+    if shared and not actor.has_role(Role.SUPERVISOR):
+        raise PermissionDenied(_("Only supervisors and administrators keep shared macros."))
+    values = _clean_macro(data, actor=actor)
+    try:
+        with transaction.atomic():
+            macro = Macro.objects.create(**values, owner=None if shared else actor, created_by=actor)
+            record("macro.created", actor=actor, target=macro, data={"name": macro.name, "shared": shared}, ip=ip)
+    except IntegrityError:
+        raise _macro_name_taken() from None
+    return macro
+
+
+def update_macro(macro: Macro, data: MacroInput, *, actor: User, ip: str = "") -> Macro:
+    _require_staff(actor)
+    _require_macro_manager(macro, actor)
+    values = _clean_macro(data, actor=actor)
+    try:
+        with transaction.atomic():
+            locked = Macro.objects.select_for_update().get(pk=macro.pk)
+            changed = [key for key, value in values.items() if getattr(locked, key) != value]
+            if not changed:
+                return locked
+            for key in changed:
+                setattr(locked, key, values[key])
+            locked.save(update_fields=[*changed, "updated_at"])
+            record("macro.updated", actor=actor, target=locked, data={"fields": changed}, ip=ip)
+    except IntegrityError:
+        raise _macro_name_taken() from None
+    return locked
+
+
+def set_macro_active(macro: Macro, active: bool, *, actor: User, ip: str = "") -> Macro:
+    """Deactivated macros leave every reply box; they stay listed for their managers and can be
+    activated again (their usage count stays)."""
+    _require_staff(actor)
+    _require_macro_manager(macro, actor)
+    try:
+        with transaction.atomic():
+            locked = Macro.objects.select_for_update().get(pk=macro.pk)
+            if locked.active == active:
+                return locked
+            locked.active = active
+            locked.save(update_fields=["active", "updated_at"])
+            record("macro.activated" if active else "macro.deactivated", actor=actor, target=locked, ip=ip)
+    except IntegrityError:
+        raise _macro_name_taken() from None
+    return locked
+
+
+def macro_text(macro: Macro, ticket: Ticket, *, actor: User) -> str:
+    """The macro's reply in the ticket's language with its variables filled in (what the reply
+    box receives; nothing is stored until the agent sends)."""
+    return macros.fill(macro.body_for(ticket.language), macros.values_for(ticket, actor))
+
+
+@dataclass(frozen=True)
+class AgentReply:
+    body: Any
+    internal: bool = False
+    status: Any = None  # set after the reply is stored ("" or None: unchanged)
+    add_tags: Any = None
+    macro: Macro | None = None  # the macro the reply started from (counted as used)
+    last_seen: Any = None
+    force: bool = False
+    files: Files = ()
+
+
+def reply_as_agent(ticket: Ticket, reply: AgentReply, *, actor: User, ip: str = "") -> Message:
+    """An agent's reply or internal note from the console, with what a macro (or the agent)
+    asked to do with it: a status to set and tags to add. All of it or nothing: a refused
+    status change keeps the reply unsent."""
+    _require_staff(actor)
+    macro = reply.macro
+    if macro is not None and not (macro.active and macro.owner_id in (None, actor.pk)):
+        raise NotFound()
+    with transaction.atomic():
+        message = add_reply(
+            ticket,
+            reply.body,
+            actor=actor,
+            internal=reply.internal,
+            last_seen=reply.last_seen,
+            force=reply.force,
+            ip=ip,
+            files=reply.files,
+        )
+        if macro is not None:
+            _guard_agent_text(message.body, field="body", actor=actor)
+            Macro.objects.filter(pk=macro.pk).update(usage_count=F("usage_count") + 1)
+            record(
+                "ticket.macro_applied",
+                actor=actor,
+                target=ticket,
+                target_ref=ticket.ref,
+                data={"macro": str(macro.public_id), "message": str(message.public_id)},
+                ip=ip,
+            )
+        if reply.status not in (None, ""):
+            change_status(ticket, reply.status, actor=actor, ip=ip)
+        if reply.add_tags not in (None, "", []):
+            change_tags(ticket, add=reply.add_tags, actor=actor, ip=ip)
+    return message
+
+
+# ---- saved views -------------------------------------------------------------------------------
+
+MAX_VIEW_NAME = 60
+
+
+def _clean_view(name: Any, params: Any, team: Team | None, *, actor: User) -> tuple[str, dict[str, Any]]:
+    text = clean_text(_as_text(name, "name"), field="name", max_length=MAX_VIEW_NAME, multiline=False)
+    if not isinstance(params, dict):
+        raise InvalidInput(_("The filter is not valid."), code="invalid_filter")
+    flt = selectors.clean_filter({k: params[k] for k in selectors.FILTER_KEYS if k in params})
+    for field, value in (("team", flt.team), ("assignee", flt.assignee)):
+        if value is not None:
+            selectors.inbox_filter_value(field, value)
+    if team is not None and not actor.has_role(Role.SUPERVISOR):
+        raise PermissionDenied(_("Only supervisors and administrators share views with a team."))
+    return text, selectors.filter_params(flt)
+
+
+def _view_name_taken() -> InvalidInput:
+    return InvalidInput(_("You already have a view with this name."), code="view_name_taken", field="name")
+
+
+def save_view(name: Any, params: Any, *, team: Team | None = None, actor: User, ip: str = "") -> SavedView:
+    """Saves an inbox filter under a name: personal, or (supervisors) shared with a team."""
+    _require_staff(actor)
+    text, clean = _clean_view(name, params, team, actor=actor)
+    try:
+        with transaction.atomic():
+            if SavedView.objects.filter(owner=actor).count() >= selectors.MAX_SAVED_VIEWS:
+                raise InvalidInput(
+                    _("You have %(max)d saved views, the most there can be. Delete one first.")
+                    % {"max": selectors.MAX_SAVED_VIEWS},
+                    code="too_many_views",
+                )
+            view = SavedView.objects.create(name=text, params=clean, team=team, owner=actor)
+            record(
+                "saved_view.created",
+                actor=actor,
+                target=view,
+                data={"name": text, "team": str(team.public_id) if team else None},
+                ip=ip,
+            )
+    except IntegrityError:
+        raise _view_name_taken() from None
+    return view
+
+
+def update_view(
+    view: SavedView, name: Any, params: Any, *, team: Team | None = None, actor: User, ip: str = ""
+) -> SavedView:
+    """Renames, refilters or (supervisors) shares or unshares a view."""
+    _require_staff(actor)
+    if not selectors.may_edit_view(actor, view):
+        raise NotFound()
+    text, clean = _clean_view(name, params, team, actor=actor)
+    try:
+        with transaction.atomic():
+            locked = SavedView.objects.select_for_update().get(pk=view.pk)
+            locked.name, locked.params, locked.team = text, clean, team
+            locked.save(update_fields=["name", "params", "team", "updated_at"])
+            record(
+                "saved_view.updated",
+                actor=actor,
+                target=locked,
+                data={"name": text, "team": str(team.public_id) if team else None},
+                ip=ip,
+            )
+    except IntegrityError:
+        raise _view_name_taken() from None
+    return locked
+
+
+def delete_view(view: SavedView, *, actor: User, ip: str = "") -> None:
+    _require_staff(actor)
+    if not selectors.may_edit_view(actor, view):
+        raise NotFound()
+    with transaction.atomic():
+        locked = SavedView.objects.select_for_update().filter(pk=view.pk).first()
+        if locked is None:
+            return
+        record("saved_view.deleted", actor=actor, target=locked, data={"name": locked.name}, ip=ip)
+        locked.delete()
+
+
+# ---- bulk actions ------------------------------------------------------------------------------
+
+MAX_BULK = 100
+BULK_ACTIONS = ("assign", "status", "add_tag", "remove_tag")
+
+
+@dataclass(frozen=True)
+class BulkInput:
+    tickets: Any  # references
+    action: Any
+    assignee: Any = None  # assign: "me", "" (nobody) or an agent's public id
+    team: Any = None  # assign: a team's public id ("" or None: leave the team)
+    status: Any = None
+    tag: Any = None
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    ref: str
+    outcome: str  # done, unchanged or refused
+    code: str = ""
+    message: str = ""
+
+
+def _bulk_refs(values: Any) -> list[str]:
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise InvalidInput(_("A list of ticket references was expected."), code="invalid_list", field="tickets")
+    refs = list(dict.fromkeys(v.strip().upper() for v in values if v.strip()))
+    if not refs:
+        raise InvalidInput(_("Select at least one ticket."), code="no_tickets", field="tickets")
+    if len(refs) > MAX_BULK:
+        raise InvalidInput(
+            _("At most %(max)d tickets at once. Select fewer and repeat.") % {"max": MAX_BULK},
+            code="too_many_tickets",
+            field="tickets",
+        )
+    return refs
+
+
+def bulk_update(data: BulkInput, *, actor: User, ip: str = "") -> list[BulkOutcome]:
+    """One action on many tickets. The action is checked first (a bad one changes nothing);
+    then every ticket goes through `access_ticket` and the action's own service verb, each in
+    its own transaction with its own checks and audit event, and gets its own outcome: one
+    ticket's refusal does not undo the others."""
+    _require_staff(actor)
+    refs = _bulk_refs(data.tickets)
+    if data.action not in BULK_ACTIONS:
+        raise InvalidInput(_("Choose one of the listed actions."), code="invalid_action", field="action")
+    assignee: User | None = None
+    team: Team | None = None
+    tag = ""
+    if data.action == "assign":
+        if data.assignee == "me":
+            assignee = actor
+        elif data.assignee not in (None, ""):
+            assignee = selectors.inbox_filter_value("assignee", data.assignee)
+        if data.team not in (None, ""):
+            team = selectors.inbox_filter_value("team", data.team)
+    elif data.action == "status":
+        if data.status not in Status.values:
+            raise InvalidInput(_("Choose one of the listed statuses."), code="invalid_status", field="status")
+    else:
+        tags = clean_tags([data.tag] if isinstance(data.tag, str) else data.tag)
+        if len(tags) != 1:
+            raise InvalidInput(_("Enter one tag."), code="invalid_tag", field="tag")
+        tag = tags[0]
+
+    def apply(ticket: Ticket) -> Ticket:
+        if data.action == "assign":
+            return assign_ticket(ticket, assignee=assignee, team=team, actor=actor, ip=ip)
+        if data.action == "status":
+            return change_status(ticket, data.status, actor=actor, ip=ip)
+        if data.action == "add_tag":
+            return change_tags(ticket, add=[tag], actor=actor, ip=ip)
+        return change_tags(ticket, remove=[tag], actor=actor, ip=ip)
+
+    def state(ticket: Ticket) -> tuple[Any, ...]:
+        return (ticket.assignee_id, ticket.team_id, ticket.status, tuple(ticket.tags or []))
+
+    outcomes: list[BulkOutcome] = []
+    for ref in refs:
+        try:
+            ticket = selectors.access_ticket(actor, ref)
+            before = state(ticket)
+            after = state(apply(ticket))
+        except SafedeskError as exc:
+            outcomes.append(BulkOutcome(ref, "refused", exc.code, str(exc.message)))
+            continue
+        outcomes.append(BulkOutcome(ticket.ref, "done" if after != before else "unchanged"))
+    return outcomes
+
+
+# ---- merge -------------------------------------------------------------------------------------
+
+
+def merge_target(source: Ticket, into: Any, *, actor: User) -> Ticket:
+    """The ticket `into` names, as the merge of `source` would use it; a reference the actor
+    cannot see is refused like one that does not exist."""
+    _require_staff(actor)
+    ref = into.strip().upper() if isinstance(into, str) else ""
+    if not ref:
+        raise InvalidInput(_("Enter the reference of the ticket to merge into."), code="required", field="into")
+    try:
+        return selectors.access_ticket(actor, ref)
+    except NotFound:
+        raise InvalidInput(
+            _("There is no ticket %(ref)s you can merge into.") % {"ref": ref[:20]},
+            code="merge_target_not_found",
+            field="into",
+        ) from None
+
+
+def merge_refusal(source: Ticket, target: Ticket) -> SafedeskError | None:
+    """Why `source` cannot be merged into `target` now, or None (docs/tickets.md, Merge). The
+    merge checks it again on the locked rows; the confirmation page shows it beforehand."""
+    if target.pk == source.pk:
+        return Conflict(_("A ticket cannot be merged into itself."), code="merge_into_self")
+    if source.merged_into_id is not None:
+        return Conflict(_("This ticket was merged already."), code="already_merged")
+    if source.status == Status.CLOSED:
+        return Conflict(_("A closed ticket cannot be merged."), code="merge_source_closed")
+    if target.merged_into_id is not None:
+        return Conflict(
+            _("Ticket %(ref)s was itself merged into another ticket.") % {"ref": target.ref},
+            code="merge_target_merged",
+        )
+    if target.status == Status.CLOSED:
+        return Conflict(
+            _("Ticket %(ref)s is closed; it cannot take in another ticket.") % {"ref": target.ref},
+            code="merge_target_closed",
+        )
+    if source.requester_id != target.requester_id:
+        return Conflict(
+            _("Only tickets of the same customer can be merged: the other customer would see this conversation."),
+            code="requesters_differ",
+        )
+    if Appeal.objects.filter(ticket=source, status=AppealStatus.OPEN).exists():
+        return Conflict(_("This ticket has an open appeal; a supervisor decides it first."), code="appeal_open")
+    return None
+
+
+def merge_tickets(source: Ticket, into: Any, *, actor: User, ip: str = "") -> Ticket:
+    """Merges a duplicate (`source`) into the ticket `into` names (docs/tickets.md, Merge): same
+    requester only; the source is closed with `merged_into` set and an event in both threads;
+    the source's replies show in the target's thread from then on; its linked hashes and
+    addresses are added to the target; the customer is emailed. Both rows are locked in id
+    order, so two merges of the same pair cannot deadlock. Returns the target."""
+    target = merge_target(source, into, actor=actor)
+    if target.pk == source.pk:
+        raise Conflict(_("A ticket cannot be merged into itself."), code="merge_into_self")
+    with transaction.atomic():
+        first, second = sorted((source, target), key=lambda t: t.pk)
+        locked = {first.pk: _locked(first), second.pk: _locked(second)}
+        source, target = locked[source.pk], locked[target.pk]
+        problem = merge_refusal(source, target)
+        if problem is not None:
+            raise problem
+        _event(source, actor, "merged_into", target=target.ref)
+        _event(target, actor, "merged_from", source=source.ref)
+        fields = _set_status(source, Status.CLOSED, actor=actor, now=timezone.now())
+        source.merged_into = target
+        source.save(update_fields=list(dict.fromkeys([*fields, "merged_into", "updated_at"])))
+        known = set(ChainLink.objects.filter(ticket=target).values_list("value", flat=True))
+        ChainLink.objects.bulk_create(
+            [
+                ChainLink(ticket=target, kind=link.kind, network=link.network, value=link.value)
+                for link in ChainLink.objects.filter(ticket=source).order_by("id")
+                if link.value not in known
+            ]
+        )
+        target.save(update_fields=["updated_at"])
+        record("ticket.merged", actor=actor, target=source, target_ref=source.ref, data={"into": target.ref}, ip=ip)
+        record("ticket.merged_in", actor=actor, target=target, target_ref=target.ref, data={"from": source.ref}, ip=ip)
+        enqueue(tasks.notify_requester_of_merge, source.ref, target.ref)
+    return target
+
+
+# ---- demo macros ---------------------------------------------------------------------------------
+
+
+def set_up_default_macros(macros_in: list[MacroInput], *, actor: User) -> int:
+    """Shared macros to start with (`safedesk demo`), unless shared macros exist already.
+    Idempotent; returns how many it made."""
+    with transaction.atomic():
+        if Macro.objects.filter(owner__isnull=True).exists():
+            return 0
+        for data in macros_in:
+            create_macro(data, shared=True, actor=actor)
+    return len(macros_in)

@@ -300,3 +300,27 @@ def rescan_attachments() -> int:
     from safedesk.tickets import services
 
     return services.rescan_pending()
+
+
+@task(queue_name="email")
+def notify_requester_of_merge(source_ref: str, target_ref: str) -> None:
+    """Tells the requester that their request goes on in another of their requests (merges
+    join tickets of the same requester only, so both references are theirs)."""
+    source, target = _ticket(source_ref), _ticket(target_ref)
+    if source is None or target is None or source.requester_id != target.requester_id:
+        return
+    if not source.requester.is_active:
+        return
+    link = _site_url(reverse("tickets:detail", kwargs={"ref": target.ref}))
+    with translation.override(_language(source.requester)):
+        _send(
+            source.requester,
+            target.ref,
+            subject=_("[%(ref)s] Your request was merged") % {"ref": source.ref},
+            headline=_(
+                "Your request %(source)s was about the same matter as your request %(target)s, so we merged "
+                "them: we continue in %(target)s, where you also find your earlier messages."
+            )
+            % {"source": source.ref, "target": target.ref},
+            link=link,
+        )

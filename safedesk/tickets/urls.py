@@ -1,6 +1,6 @@
 from django.urls import path
 
-from safedesk.tickets import setup_views, views
+from safedesk.tickets import console_views, setup_views, views
 
 app_name = "tickets"
 urlpatterns = [
@@ -23,11 +23,24 @@ urlpatterns = [
     # agents
     path("agent/tickets/", views.inbox, name="inbox"),
     path("agent/tickets/new/", views.agent_new, name="agent_new"),
+    path("agent/tickets/bulk/", console_views.bulk, name="bulk"),
     path("agent/tickets/<str:ref>/", views.agent_detail, name="agent_detail"),
     path("agent/tickets/<str:ref>/reply/", views.agent_reply, name="agent_reply"),
     path("agent/tickets/<str:ref>/status/", views.agent_status, name="agent_status"),
     path("agent/tickets/<str:ref>/assign/", views.agent_assign, name="agent_assign"),
     path("agent/tickets/<str:ref>/fields/", views.agent_fields, name="agent_fields"),
+    path("agent/tickets/<str:ref>/merge/", console_views.merge, name="merge"),
+    path("agent/tickets/<str:ref>/presence/", console_views.presence_beat, name="presence"),
+    path("agent/tickets/<str:ref>/macros/<str:public_id>/", console_views.macro_for_ticket, name="macro_text"),
+    path("agent/macros/", console_views.macro_list, name="macros"),
+    path("agent/macros/new/", console_views.macro_new, name="macro_new"),
+    path("agent/macros/preview/", console_views.macro_preview, name="macro_preview"),
+    path("agent/macros/<str:public_id>/", console_views.macro_edit, name="macro_edit"),
+    path("agent/macros/<str:public_id>/active/", console_views.macro_active, name="macro_active"),
+    path("agent/views/", console_views.view_list, name="saved_views"),
+    path("agent/views/new/", console_views.view_new, name="saved_view_new"),
+    path("agent/views/<str:public_id>/", console_views.view_edit, name="saved_view_edit"),
+    path("agent/views/<str:public_id>/delete/", console_views.view_delete, name="saved_view_delete"),
     path("agent/appeals/", views.appeals, name="appeals"),
     path("agent/appeals/<str:public_id>/decide/", views.appeal_decide, name="appeal_decide"),
     # staffing and the SLA set-up (supervisors read, administrators change)

@@ -27,7 +27,7 @@ from safedesk.lib import uploads
 from safedesk.lib.errors import Conflict, InvalidInput, NotFound, RateLimited, SafedeskError
 from safedesk.lib.net import client_ip
 from safedesk.lib.ratelimit import hit
-from safedesk.tickets import selectors, services
+from safedesk.tickets import presence, selectors, services
 from safedesk.tickets.models import AGENT_TRANSITIONS, Category, Channel, Priority, Status, Ticket
 
 
@@ -277,21 +277,51 @@ VIEW_LABELS = {
 }
 
 
+FILTER_NAMES = {
+    "view": gettext_lazy("view"),
+    "status": gettext_lazy("status"),
+    "priority": gettext_lazy("priority"),
+    "category": gettext_lazy("category"),
+    "team": gettext_lazy("team"),
+    "assignee": gettext_lazy("assignee"),
+    "tag": gettext_lazy("tag"),
+    "q": gettext_lazy("search text"),
+}
+
+
 @require_GET
 @role_required(Role.AGENT)
 def inbox(request: HttpRequest) -> HttpResponse:
-    flt = selectors.clean_filter(request.GET)
-    page = selectors.inbox(_me(request), flt, after=request.GET.get("after"), limit=request.GET.get("limit"))
-    params = request.GET.copy()
-    params.pop("after", None)
+    """An inbox view with filters, or a saved view (`saved`); keyset pages (`after`); each row
+    has a checkbox for the bulk form."""
+    user = _me(request)
+    opened = None
+    if request.GET.get("saved"):
+        opened = selectors.open_saved_view(selectors.access_saved_view(user, request.GET["saved"]))
+        flt = opened.filter
+        query = f"saved={opened.view.public_id}"
+    else:
+        flt = selectors.clean_filter(request.GET)
+        params = request.GET.copy()
+        params.pop("after", None)
+        query = params.urlencode()
+    page = selectors.inbox(user, flt, after=request.GET.get("after"), limit=request.GET.get("limit"))
     context = {
         "page": page,
         "flt": flt,
+        "opened": opened,
+        "dropped": [str(FILTER_NAMES.get(key, key)) for key in opened.dropped] if opened else [],
+        "saved_views": selectors.saved_views_for(user),
+        "filter_params": selectors.filter_params(flt),
         "views": [(key, str(label)) for key, label in VIEW_LABELS.items()],
         "statuses": Status.choices,
         "categories": Category.choices,
         "priorities": Priority.choices,
-        "query": params.urlencode(),
+        "agents": _agents(),
+        "teams": list(Team.objects.order_by("name")),
+        "may_share": user.has_role(Role.SUPERVISOR),
+        "max_bulk": services.MAX_BULK,
+        "query": query,
         "now": timezone.now(),
     }
     return render(request, "tickets/inbox.html", context)
@@ -301,20 +331,44 @@ def _agents() -> list[User]:
     return list(User.objects.filter(role__in=list(STAFF_ROLES), is_active=True).order_by("email"))
 
 
-def _agent_page(request: HttpRequest, ticket: Ticket, *, error: SafedeskError | None = None) -> HttpResponse:
+def _agent_page(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    error: SafedeskError | None = None,
+    values: Any = None,
+    seen: str = "",
+) -> HttpResponse:
+    """The ticket page. `values` pre-fills the reply form (a refused reply, or a macro picked
+    without JavaScript); `seen` is the newest message the agent had when a reply was refused
+    because another arrived: what came after it is marked new."""
+    me = _me(request)
+    thread = selectors.thread(ticket, viewer=me)
+    own = [m for m in thread if m.ticket_id == ticket.pk]
+    seen_id = next((m.pk for m in own if str(m.public_id) == seen), None) if seen else None
+    new_ids = (
+        {m.pk for m in own if m.pk > seen_id and m.kind == "public" and m.author_id != me.pk} if seen_id else set()
+    )
     context = {
         "ticket": ticket,
-        "thread": selectors.thread(ticket, viewer=_me(request)),
+        "thread": thread,
+        "last_seen": own[-1].public_id if own else "",
+        "new_ids": new_ids,
+        "collision": bool(error is not None and error.code == "reply_collision"),
         "links": selectors.chain_links(ticket),
         "appeals": selectors.appeals_of(ticket),
         "others": selectors.other_tickets_of(ticket),
+        "merged_into": ticket.merged_into if ticket.merged_into_id else None,
         "next_statuses": [(s, Status(s).label) for s in Status.values if s in AGENT_TRANSITIONS[ticket.status]],
         "agents": _agents(),
         "teams": list(Team.objects.order_by("name")),
         "categories": Category.choices,
         "priorities": Priority.choices,
+        "macros": selectors.macros_for(me),
+        "present": presence.others(ticket.ref, me),
+        "heartbeat": presence.HEARTBEAT_SECONDS,
         "error": error,
-        "values": request.POST if error else {},
+        "values": values if values is not None else (request.POST if error else {}),
         **_upload_context(),
     }
     return render(request, "tickets/agent_detail.html", context, status=error.status if error else 200)
@@ -323,28 +377,52 @@ def _agent_page(request: HttpRequest, ticket: Ticket, *, error: SafedeskError | 
 @require_GET
 @role_required(Role.AGENT)
 def agent_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    return _agent_page(request, selectors.access_ticket(request.user, ref))
+    ticket = selectors.access_ticket(request.user, ref)
+    if request.GET.get("macro"):
+        # The macro picker without JavaScript: the page again with the macro in the reply box.
+        macro = selectors.access_macro(request.user, request.GET["macro"], for_use=True)
+        values = {
+            "body": services.macro_text(macro, ticket, actor=_me(request)),
+            "macro": str(macro.public_id),
+            "status": macro.set_status,
+            "add_tags": ", ".join(macro.add_tags or []),
+        }
+        return _agent_page(request, ticket, values=values)
+    return _agent_page(request, ticket)
 
 
 @require_POST
 @role_required(Role.AGENT)
 def agent_reply(request: HttpRequest, ref: str) -> HttpResponse:
-    internal = request.POST.get("internal") == "1"
-    ip = client_ip(request)
-    return _act(
-        request,
-        ref,
-        lambda t: services.add_reply(
-            t,
-            request.POST.get("body", ""),
+    """A reply or internal note, with an optional status to set and tags to add, and the macro
+    it started from. `last_seen` (the newest message on the agent's screen) makes a reply that
+    would cross a newer customer or colleague message come back with 409 and that message
+    marked; sending it again is the explicit "send anyway"."""
+    post = request.POST
+    internal = post.get("internal") == "1"
+    ticket = selectors.access_ticket(request.user, ref)
+    try:
+        macro = selectors.access_macro(request.user, post["macro"], for_use=True) if post.get("macro") else None
+        services.reply_as_agent(
+            ticket,
+            services.AgentReply(
+                body=post.get("body", ""),
+                internal=internal,
+                status=post.get("status") or None,
+                add_tags=post.get("add_tags", ""),
+                macro=macro,
+                last_seen=post.get("last_seen") or None,
+                force=post.get("force") == "1",
+                files=uploads.request_files(request),
+            ),
             actor=_me(request),
-            internal=internal,
-            ip=ip,
-            files=uploads.request_files(request),
-        ),
-        _("Internal note added.") if internal else _("Reply sent."),
-        staff=True,
-    )
+            ip=client_ip(request),
+        )
+    except SafedeskError as exc:
+        fresh = selectors.access_ticket(request.user, ref)
+        return _agent_page(request, fresh, error=exc, seen=str(post.get("last_seen", "")))
+    messages.success(request, _("Internal note added.") if internal else _("Reply sent."))
+    return _see_other(reverse("tickets:agent_detail", kwargs={"ref": ticket.ref}))
 
 
 @require_POST

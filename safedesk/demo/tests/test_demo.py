@@ -66,3 +66,20 @@ def test_it_sets_up_a_routed_team(db, settings, tmp_path: Path) -> None:
     }
     assert set(TeamCategory.objects.values_list("category", flat=True)) == {"security", "frozen_assets", "scam_report"}
     assert "teams kept" in run_demo(settings, tmp_path)
+
+
+def test_it_starts_with_shared_macros_that_fill_in_cleanly(db, settings, tmp_path: Path) -> None:
+    from safedesk.tickets import selectors, services
+
+    run_demo(settings, tmp_path)
+    sam = User.objects.get(email="sam@demo.safedesk.test")
+    alice = User.objects.get(email="alice@demo.safedesk.test")
+    shared = selectors.macros_for(sam)
+    assert len(shared) >= 3 and all(m.is_shared and m.body_zh and m.body_en for m in shared)
+    assert "macros kept" in run_demo(settings, tmp_path)  # a second run adds none
+    assert len(selectors.macros_for(sam)) == len(shared)
+    ticket = services.submit_ticket(alice, services.TicketInput(subject="Deposit", body="Missing."))
+    for macro in shared:
+        for language in ("zh-hans", "en"):
+            ticket.language = language
+            assert "{{" not in services.macro_text(macro, ticket, actor=sam)
