@@ -545,7 +545,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"database with a fresh server. VM check before/after: {report['vm_before']}/{report['vm_after']} ms "
         f"(per round: {per_round}).",
         "",
-        "| mode | seeded | messages / ticket | bulk insert tickets/s | SQL queries: guest form · API POST · inbox · API list · ticket page |",
+        "| mode | seeded | messages / ticket | bulk insert tickets/s "
+        "| SQL queries: guest form · API POST · inbox · API list · ticket page |",
         "| --- | ---: | ---: | ---: | --- |",
     ]
     for r in report["modes"]:
@@ -557,7 +558,8 @@ def markdown(report: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "| mode | endpoint | 1 conn req/s | 1 conn p50 / p99 ms | 8 conns req/s | 8 conns p50 / p99 ms | errors | tickets created / requests |",
+        "| mode | endpoint | 1 conn req/s | 1 conn p50 / p99 ms | 8 conns req/s | 8 conns p50 / p99 ms | errors "
+        "| tickets created / requests |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in report["modes"]:
@@ -567,7 +569,10 @@ def markdown(report: dict[str, Any]) -> str:
             if "tickets_created" in row:
                 created = f"{sum(row['tickets_created']):,} / {sum(row['requests_sent']):,}"
             if "drain_s" in c8:
-                created = f"{c8['jobs_queued']:,.0f} jobs queued, drained in {c8['drain_s']} s ({c8['drain_jobs_per_s']} jobs/s)"
+                created = (
+                    f"{c8['jobs_queued']:,.0f} jobs queued, drained in {c8['drain_s']} s "
+                    f"({c8['drain_jobs_per_s']} jobs/s)"
+                )
             lat1 = f"{c1['p50_ms']} / {c1['p99_ms']}" if c1 else "—"
             lines.append(
                 f"| {r['mode']} | {LABELS[name]} | {c1['rps'] if c1 else '—'} | "
@@ -576,7 +581,7 @@ def markdown(report: dict[str, Any]) -> str:
             )
     peer = report.get("peer")
     if peer:
-        for key, row in peer["rows"].items():
+        for row in peer["rows"].values():
             c1 = next(x for x in row["runs"] if x["conns"] == 1) if "runs" in row else row.get("c1")
             c8 = next(x for x in row["runs"] if x["conns"] == 8) if "runs" in row else row.get("c8")
             if not c1 or not c8:

@@ -40,7 +40,6 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
-
 from ticket_corpus import SEED, TOPICS, ticket_text  # noqa: E402
 
 from safedesk.accounts.models import Role, Team, TeamMembership, User  # noqa: E402
@@ -53,7 +52,6 @@ from safedesk.tickets.models import (  # noqa: E402
     Channel,
     Message,
     MessageKind,
-    Priority,
     SlaPolicy,
     Status,
     Ticket,
@@ -61,7 +59,7 @@ from safedesk.tickets.models import (  # noqa: E402
 
 AGENT_EMAIL = "bench-agent@bench.safedesk.test"
 CUSTOMER_EMAIL = "bench-customer@bench.safedesk.test"
-PASSWORD = "bench-only password 0123456789"
+PASSWORD = "bench-only password 0123456789"  # noqa: S105  (loopback benchmark users only)
 
 
 def _ref(rng: random.Random) -> str:
@@ -267,14 +265,16 @@ def _backdate(count: int, span: int, now: datetime) -> None:
             )
         else:
             base = start.timestamp()
+            stamp = "strftime('%Y-%m-%d %H:%M:%f', %s + (id - %s) * (%s * 1.0 / %s)"
             cursor.execute(
-                "UPDATE tickets_ticket SET created_at = strftime('%Y-%m-%d %H:%M:%f', %s + (id - %s) * (%s * 1.0 / %s), 'unixepoch'),"
-                " updated_at = strftime('%Y-%m-%d %H:%M:%f', %s + (id - %s) * (%s * 1.0 / %s) + 7200, 'unixepoch')",
+                f"UPDATE tickets_ticket SET created_at = {stamp}, 'unixepoch'),"  # noqa: S608  (a constant)
+                f" updated_at = {stamp} + 7200, 'unixepoch')",
                 [base, first, span, width, base, first, span, width],
             )
             cursor.execute(
-                "UPDATE tickets_message SET created_at = (SELECT strftime('%Y-%m-%d %H:%M:%f', t.created_at, '+' || (tickets_message.id % 3) || ' hours')"
-                " FROM tickets_ticket t WHERE t.id = tickets_message.ticket_id)"
+                "UPDATE tickets_message SET created_at = (SELECT strftime('%Y-%m-%d %H:%M:%f', t.created_at,"
+                " '+' || (tickets_message.id % 3) || ' hours') FROM tickets_ticket t"
+                " WHERE t.id = tickets_message.ticket_id)"
             )
     del count
 

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from safedesk.accounts.models import Team, User
@@ -73,7 +75,34 @@ def agent_may_set(current: str, target: str) -> bool:
     return target in AGENT_TRANSITIONS.get(current, frozenset())
 
 
-class BusinessCalendar(models.Model):
+# The SLA clocks read calendars, team settings and policies on every new ticket; sla.py keeps
+# them per process under the token stored at this cache key.
+SLA_SETUP_CACHE_KEY = "tickets:sla-setup"
+
+
+class SlaSetupRow(models.Model):
+    """A row of the SLA set-up: saving or deleting one drops the shared token, now and again at
+    commit, so that no process keeps counting with what it read before the change."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        forget_sla_setup()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        forget_sla_setup()
+        return deleted
+
+
+def forget_sla_setup() -> None:
+    cache.delete(SLA_SETUP_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(SLA_SETUP_CACHE_KEY))
+
+
+class BusinessCalendar(SlaSetupRow):
     """Business hours for SLA clocks: a time zone, weekly hours and holidays (local dates)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -101,7 +130,7 @@ class BusinessCalendar(models.Model):
         return businesstime.Calendar.from_spec(self.tz, self.weekly, self.holidays)
 
 
-class TeamSettings(models.Model):
+class TeamSettings(SlaSetupRow):
     """Ticket settings of a team (the accounts app owns teams; tickets owns how they work)."""
 
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="ticket_settings")
@@ -111,7 +140,7 @@ class TeamSettings(models.Model):
         return str(self.team)
 
 
-class SlaPolicy(models.Model):
+class SlaPolicy(SlaSetupRow):
     """Targets in business minutes for tickets of one priority and/or category (empty = any).
     The most specific active policy applies: priority and category, then priority, then
     category, then the catch-all."""
@@ -202,6 +231,27 @@ class Ticket(models.Model):
     @property
     def is_held(self) -> bool:
         return self.confirmed_at is None
+
+    # Django's generated get_FOO_display() rebuilds the whole choices mapping on every call;
+    # lists call these for every row. Same result, one dictionary lookup.
+    def get_status_display(self) -> str:  # type: ignore[no-redef]  # (django-stubs declares it)
+        return _label(Status, self.status)
+
+    def get_priority_display(self) -> str:  # type: ignore[no-redef]  # (django-stubs declares it)
+        return _label(Priority, self.priority)
+
+    def get_category_display(self) -> str:  # type: ignore[no-redef]  # (django-stubs declares it)
+        return _label(Category, self.category)
+
+    def get_channel_display(self) -> str:  # type: ignore[no-redef]  # (django-stubs declares it)
+        return _label(Channel, self.channel)
+
+
+def _label(choices: Any, value: Any) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
 
 
 class MessageKind(models.TextChoices):

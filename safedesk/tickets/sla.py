@@ -16,27 +16,71 @@ Rules (docs/tickets.md):
 
 from __future__ import annotations
 
+import threading
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.core.cache import cache
 
 from safedesk.lib import businesstime
-from safedesk.tickets.models import BusinessCalendar, SlaPolicy, Status, TeamSettings, Ticket
+from safedesk.tickets.models import SLA_SETUP_CACHE_KEY, BusinessCalendar, SlaPolicy, Status, TeamSettings, Ticket
 
 SLA_FIELDS = ["sla_policy", "first_response_due", "next_response_due", "resolution_due", "sla_due_at", "sla_paused_at"]
 
 
+@dataclass
+class _Setup:
+    """The policies and calendars every new ticket reads (a handful of rows), kept per process
+    under a token from the shared cache; saving or deleting one of these rows drops the token
+    (models.SlaSetupRow), so every process reads them again on its next ticket."""
+
+    token: str
+    policies: list[SlaPolicy]
+    default_calendar: BusinessCalendar | None
+    team_calendars: dict[int, BusinessCalendar | None] = field(default_factory=dict)
+    parsed: dict[int, businesstime.Calendar] = field(default_factory=dict)
+
+
+_local = threading.local()
+
+
+def _setup() -> _Setup:
+    token = cache.get(SLA_SETUP_CACHE_KEY)
+    current: _Setup | None = getattr(_local, "setup", None)
+    if token is not None and current is not None and current.token == token:
+        return current
+    if token is None:
+        cache.add(SLA_SETUP_CACHE_KEY, uuid.uuid4().hex, timeout=None)
+        token = cache.get(SLA_SETUP_CACHE_KEY) or ""
+    calendars = {c.pk: c for c in BusinessCalendar.objects.all()}
+    setup = _Setup(
+        token=token,
+        policies=list(SlaPolicy.objects.filter(active=True)),
+        default_calendar=next((c for c in calendars.values() if c.is_default), None),
+        team_calendars={
+            team_id: calendars.get(calendar_id) if calendar_id is not None else None
+            for team_id, calendar_id in TeamSettings.objects.values_list("team_id", "calendar_id")
+        },
+    )
+    _local.setup = setup
+    return setup
+
+
 def calendar_for(ticket: Ticket) -> businesstime.Calendar:
+    setup = _setup()
     found: BusinessCalendar | None = None
     if ticket.team_id is not None:
-        settings_row = TeamSettings.objects.select_related("calendar").filter(team_id=ticket.team_id).first()
-        found = settings_row.calendar if settings_row is not None else None
+        found = setup.team_calendars.get(ticket.team_id)
     if found is None:
-        found = BusinessCalendar.objects.filter(is_default=True).first()
+        found = setup.default_calendar
     if found is None:
         return businesstime.Calendar.always()
+    if found.pk in setup.parsed:
+        return setup.parsed[found.pk]
     try:
-        return found.calendar()
+        setup.parsed[found.pk] = found.calendar()
+        return setup.parsed[found.pk]
     except ValueError:
         # A calendar saved with bad hours must not stop tickets: count around the clock.
         return businesstime.Calendar.always(found.tz if _valid_tz(found.tz) else "UTC")
@@ -51,9 +95,9 @@ def _valid_tz(name: str) -> bool:
 
 
 def policy_for(ticket: Ticket) -> SlaPolicy | None:
-    candidates = SlaPolicy.objects.filter(active=True).filter(
-        Q(priority=ticket.priority) | Q(priority__isnull=True), Q(category=ticket.category) | Q(category="")
-    )
+    candidates = [
+        p for p in _setup().policies if p.priority in (ticket.priority, None) and p.category in (ticket.category, "")
+    ]
     ranked = sorted(candidates, key=lambda p: (p.priority is None, p.category == "", p.pk))
     return ranked[0] if ranked else None
 
