@@ -496,7 +496,7 @@ def summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run_peer(args: argparse.Namespace) -> dict[str, Any]:
     """The peer's own harness (bench.py), unchanged, on its SQLite data, right after ours."""
-    peer = Path(args.peer)
+    peer = Path(args.peer).resolve()
     cmd = [str(peer / ".venv" / "bin" / "python"), str(peer / "bench.py"), "--rounds", str(args.peer_rounds)]
     cmd += ["--port", str(sb.free_port()), "--no-md"]
     log(f"peer: {' '.join(cmd[1:])}")
@@ -648,13 +648,16 @@ def main() -> int:
         work = Path(tmp)
         for mode in args.modes.split(","):
             report["modes"].append(run_mode(mode, args, work))
-    if args.peer:
-        report["peer"] = run_peer(args)
-    report["vm_after"] = sb.vm_check()
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
-    (out / f"tickets-{stamp}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    raw = out / f"tickets-{stamp}.json"
+    report["vm_after"] = sb.vm_check()
+    raw.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")  # kept if the peer fails
+    if args.peer:
+        report["peer"] = run_peer(args)
+        report["vm_after"] = sb.vm_check()
+        raw.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     block = markdown(report)
     print(block)
     if not args.no_doc:
