@@ -178,8 +178,12 @@ def seed(count: int) -> dict[str, Any]:
                     due(priority, created, policy.first_response_minutes) if first_response is None else None
                 )
                 ticket.resolution_due = due(priority, created, policy.resolution_minutes)
+                # Deadlines already past were recorded as breached by the sweep long ago (a live
+                # desk has no months-old backlog of unrecorded breaches for the sweep to chew on).
+                targets = (("first_response", ticket.first_response_due), ("resolution", ticket.resolution_due))
+                ticket.sla_breached = [name for name, d in targets if d is not None and d <= now]
                 if st != Status.PENDING:
-                    pending = [d for d in (ticket.first_response_due, ticket.resolution_due) if d is not None]
+                    pending = [d for name, d in targets if d is not None and name not in ticket.sla_breached]
                     ticket.sla_due_at = min(pending) if pending else None
             rows.append(ticket)
             texts.append((body, reply if replied else "", st, updated.isoformat()))
