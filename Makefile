@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAFEDESK := $(BIN)/safedesk
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: demo serve test test-sqlite test-postgres lint messages bench venv dev clean
+.PHONY: demo serve test test-sqlite test-postgres lint messages bench bench-tickets venv dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,10 +54,18 @@ test-postgres: dev
 messages: dev
 	$(BIN)/python scripts/messages.py
 
-## make bench: search benchmark (10,000 articles) on SQLite/embedded and PostgreSQL/scaleout
+## make bench: the search benchmark (10,000 articles) and the tickets benchmark (10,000 tickets),
+## each on SQLite/embedded and PostgreSQL/scaleout, beside the peer (django-helpdesk)
 bench: dev
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/search_bench.py --peer "$$(bash bench/peer.sh)"
+	$(BIN)/python bench/tickets_bench.py --peer "$$(bash bench/peer.sh)"
+
+## make bench-tickets: the tickets benchmark only (add ARGS="--rounds 1 --modes scaleout" to narrow it;
+## ARGS="--tickets 1000000 --modes scaleout --rounds 1 --reads-only" for the million-ticket run)
+bench-tickets: dev
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/tickets_bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV)

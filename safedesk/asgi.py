@@ -1,14 +1,18 @@
-"""ASGI entry: HTTP through Django, websockets through Channels (routes land with live chat)."""
+"""ASGI entry: HTTP through Django's WSGI handler (one thread hop a request, see
+safedesk/lib/asgi_http.py and docs/decisions/0004), websockets through Channels (routes land
+with live chat)."""
 
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safedesk.settings")
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from django.core.asgi import get_asgi_application  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
 
-django_asgi = get_asgi_application()
+from safedesk.lib.asgi_http import WsgiHttp  # noqa: E402
+
+django_http = WsgiHttp(get_wsgi_application())
 
 from safedesk.realtime.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi, "websocket": URLRouter(websocket_urlpatterns)})
+application = ProtocolTypeRouter({"http": django_http, "websocket": URLRouter(websocket_urlpatterns)})

@@ -111,6 +111,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "safedesk.lib.context_processors.site",
             ],
+            # Faster {% url %} and |date with the same output (see the module).
+            "builtins": ["safedesk.lib.templatetags.speed"],
         },
     }
 ]

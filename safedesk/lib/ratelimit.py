@@ -3,27 +3,79 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
+from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 from safedesk.lib.errors import RateLimited
 
 
 def hit(scope: str, ident: str, *, limit: int, window: int = 60) -> None:
     """Count one request of `ident` in `scope`; raise RateLimited once `limit` is passed."""
-    if limit <= 0:
+    hit_all(scope, [ident], limit=limit, window=window)
+
+
+def hit_all(scope: str, idents: list[str], *, limit: int, window: int = 60) -> None:
+    """Count one request of each of `idents` (say a client's address and its account) in
+    `scope`; raise RateLimited once any of them has passed `limit`. Every ident is counted,
+    refused or not, so a client cannot spend one limit by probing another."""
+    if limit <= 0 or not idents:
         return
     now = time.time()
     bucket = int(now // window)
-    digest = hashlib.blake2s(ident.encode("utf-8", "replace"), digest_size=12).hexdigest()
-    key = f"rl:{scope}:{digest}:{bucket}"
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # The key expired between add and incr: this request opens a new window.
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
-    if count > limit:
+    keys = [f"rl:{scope}:{_digest(ident)}:{bucket}" for ident in idents]
+    backend = caches["default"]
+    counts = _redis_counts(backend, keys, window + 1) if isinstance(backend, RedisCache) else _counts(keys, window)
+    if max(counts) > limit:
         raise RateLimited(retry_after=int(window - (now % window)) + 1)
+
+
+def _digest(ident: str) -> str:
+    return hashlib.blake2s(ident.encode("utf-8", "replace"), digest_size=12).hexdigest()
+
+
+def _counts(keys: list[str], window: int) -> list[int]:
+    counts = []
+    for key in keys:
+        cache.add(key, 0, timeout=window + 1)
+        try:
+            counts.append(cache.incr(key))
+        except ValueError:
+            # The key expired between add and incr: this request opens a new window.
+            cache.set(key, 1, timeout=window + 1)
+            counts.append(1)
+    return counts
+
+
+_local = threading.local()
+
+
+def _redis_counts(backend: RedisCache, keys: list[str], ttl: int) -> list[int]:
+    """All counters in one round trip: per key, create it with its expiry if it is new, then
+    increment, inside MULTI/EXEC so no counter can lose its expiry. (Django's cache API would
+    take three round trips per key: add, then incr, which first checks that the key exists.)"""
+    client = _redis_client(backend)
+    pipe = client.pipeline(transaction=True)
+    for key in keys:
+        full = backend.make_and_validate_key(key)
+        pipe.set(full, 0, ex=ttl, nx=True)
+        pipe.incr(full)
+    replies = pipe.execute()
+    return [int(n) for n in replies[1::2]]
+
+
+def _redis_client(backend: RedisCache) -> Any:
+    """One client per thread and process, made on first use (after a server's fork), over the
+    cache's own connection pool: building a client per call is what Django's backend does and
+    costs more than the round trip."""
+    client = getattr(_local, "client", None)
+    if client is None or getattr(_local, "backend", None) is not backend:
+        import redis
+
+        pools: Any = backend._cache  # Django's client object; its pools are what cache calls use
+        client = redis.Redis(connection_pool=pools._get_connection_pool(write=True))
+        _local.client, _local.backend = client, backend
+    return client

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from safedesk.accounts.models import Team, User
@@ -74,7 +76,56 @@ def agent_may_set(current: str, target: str) -> bool:
     return target in AGENT_TRANSITIONS.get(current, frozenset())
 
 
-class BusinessCalendar(models.Model):
+# The SLA clocks read calendars, team settings and policies on every new ticket; sla.py keeps
+# them per process under the token stored at this cache key.
+SLA_SETUP_CACHE_KEY = "tickets:sla-setup"
+
+
+class SlaSetupQuerySet(models.QuerySet[Any]):
+    """Bulk writes of SLA set-up rows drop the shared token too (as `SlaSetupRow.save` does)."""
+
+    def update(self, **kwargs: Any) -> int:
+        count = super().update(**kwargs)
+        if not set(kwargs) <= self.model.not_sla_fields:
+            forget_sla_setup()
+        return count
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        deleted = super().delete()
+        forget_sla_setup()
+        return deleted
+
+
+class SlaSetupRow(models.Model):
+    """A row of the SLA set-up: saving or deleting one drops the shared token, now and again at
+    commit, so that no process keeps counting with what it read before the change."""
+
+    objects = SlaSetupQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    # Columns no SLA count reads (the round-robin pointer moves with every automatic assignment).
+    not_sla_fields: frozenset[str] = frozenset()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if fields is None or not set(fields) <= self.not_sla_fields:
+            forget_sla_setup()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        forget_sla_setup()
+        return deleted
+
+
+def forget_sla_setup() -> None:
+    cache.delete(SLA_SETUP_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(SLA_SETUP_CACHE_KEY))
+
+
+class BusinessCalendar(SlaSetupRow):
     """Business hours for SLA clocks: a time zone, weekly hours and holidays (local dates)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -111,7 +162,7 @@ class AssignmentMode(models.TextChoices):
 AUTOMATIC_MODES = frozenset({AssignmentMode.ROUND_ROBIN, AssignmentMode.LEAST_LOADED})
 
 
-class TeamSettings(models.Model):
+class TeamSettings(SlaSetupRow):
     """Ticket settings of a team (the accounts app owns teams; tickets owns how they work)."""
 
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="ticket_settings")
@@ -123,6 +174,7 @@ class TeamSettings(models.Model):
     # first eligible member after them in a stable order (user id). It is read and moved only
     # with this row locked, so two tickets arriving at once cannot take the same turn.
     round_robin_last = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    not_sla_fields = frozenset({"round_robin_last"})
 
     class Meta:
         verbose_name = _("team settings")
@@ -153,7 +205,7 @@ class AgentSettings(models.Model):
         return str(self.user_id)
 
 
-class SlaPolicy(models.Model):
+class SlaPolicy(SlaSetupRow):
     """Targets in business minutes for tickets of one priority and/or category (empty = any).
     The most specific active policy applies: priority and category, then priority, then
     category, then the catch-all."""
@@ -256,6 +308,27 @@ class Ticket(models.Model):
     @property
     def is_held(self) -> bool:
         return self.confirmed_at is None
+
+    # Django's generated get_FOO_display() rebuilds the whole choices mapping on every call;
+    # lists call these for every row. Same result, one dictionary lookup.
+    def get_status_display(self) -> str:  # type: ignore[no-redef]  # (django-stubs declares it)
+        return _label(Status, self.status)
+
+    def get_priority_display(self) -> str:  # type: ignore[no-redef]  # (django-stubs declares it)
+        return _label(Priority, self.priority)
+
+    def get_category_display(self) -> str:  # type: ignore[no-redef]  # (django-stubs declares it)
+        return _label(Category, self.category)
+
+    def get_channel_display(self) -> str:  # type: ignore[no-redef]  # (django-stubs declares it)
+        return _label(Channel, self.channel)
+
+
+def _label(choices: Any, value: Any) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
 
 
 class MessageKind(models.TextChoices):

@@ -22,12 +22,15 @@ cycle: `sla_warned` and `sla_breached` name the targets already done in their cu
 
 from __future__ import annotations
 
+import threading
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.core.cache import cache
 
 from safedesk.lib import businesstime
-from safedesk.tickets.models import BusinessCalendar, SlaPolicy, Status, TeamSettings, Ticket
+from safedesk.tickets.models import SLA_SETUP_CACHE_KEY, BusinessCalendar, SlaPolicy, Status, TeamSettings, Ticket
 
 SLA_FIELDS = [
     "sla_policy",
@@ -43,15 +46,51 @@ SLA_FIELDS = [
 TARGETS = ("first_response", "next_response", "resolution")
 
 
+@dataclass
+class _Setup:
+    """The policies and calendars every new ticket reads (a handful of rows), kept per process
+    under a token from the shared cache; saving or deleting one of these rows drops the token
+    (models.SlaSetupRow), so every process reads them again on its next ticket."""
+
+    token: str
+    policies: list[SlaPolicy]
+    default_calendar: BusinessCalendar | None
+    team_calendars: dict[int, BusinessCalendar | None] = field(default_factory=dict)
+    parsed: dict[int, businesstime.Calendar] = field(default_factory=dict)
+
+
+_local = threading.local()
+
+
+def _setup() -> _Setup:
+    token = cache.get(SLA_SETUP_CACHE_KEY)
+    current: _Setup | None = getattr(_local, "setup", None)
+    if token is not None and current is not None and current.token == token:
+        return current
+    if token is None:
+        cache.add(SLA_SETUP_CACHE_KEY, uuid.uuid4().hex, timeout=None)
+        token = cache.get(SLA_SETUP_CACHE_KEY) or ""
+    calendars = {c.pk: c for c in BusinessCalendar.objects.all()}
+    setup = _Setup(
+        token=token,
+        policies=list(SlaPolicy.objects.filter(active=True)),
+        default_calendar=next((c for c in calendars.values() if c.is_default), None),
+        team_calendars={
+            team_id: calendars.get(calendar_id) if calendar_id is not None else None
+            for team_id, calendar_id in TeamSettings.objects.values_list("team_id", "calendar_id")
+        },
+    )
+    _local.setup = setup
+    return setup
+
+
 def calendar_row_for(ticket: Ticket) -> BusinessCalendar | None:
     """The calendar row that counts this ticket's time: its team's, else the default one."""
+    setup = _setup()
     found: BusinessCalendar | None = None
     if ticket.team_id is not None:
-        settings_row = TeamSettings.objects.select_related("calendar").filter(team_id=ticket.team_id).first()
-        found = settings_row.calendar if settings_row is not None else None
-    if found is None:
-        found = BusinessCalendar.objects.filter(is_default=True).first()
-    return found
+        found = setup.team_calendars.get(ticket.team_id)
+    return found if found is not None else setup.default_calendar
 
 
 def calendar_for(ticket: Ticket) -> businesstime.Calendar:
@@ -60,19 +99,23 @@ def calendar_for(ticket: Ticket) -> businesstime.Calendar:
 
 def default_calendar() -> businesstime.Calendar:
     """The default calendar (appeals are counted on it: the supervisors' queue is not a team's)."""
-    return _usable(BusinessCalendar.objects.filter(is_default=True).first())
+    return _usable(_setup().default_calendar)
 
 
 def _usable(found: BusinessCalendar | None) -> businesstime.Calendar:
     if found is None:
         return businesstime.Calendar.always()
+    setup = _setup()
+    if found.pk in setup.parsed:
+        return setup.parsed[found.pk]
     try:
         cal = found.calendar()
     except ValueError:
         cal = None
     if cal is None or not cal.has_hours:
         # A calendar saved with bad or no hours must not stop tickets: count around the clock.
-        return businesstime.Calendar.always(found.tz if _valid_tz(found.tz) else "UTC")
+        cal = businesstime.Calendar.always(found.tz if _valid_tz(found.tz) else "UTC")
+    setup.parsed[found.pk] = cal
     return cal
 
 
@@ -85,9 +128,9 @@ def _valid_tz(name: str) -> bool:
 
 
 def policy_for(ticket: Ticket) -> SlaPolicy | None:
-    candidates = SlaPolicy.objects.filter(active=True).filter(
-        Q(priority=ticket.priority) | Q(priority__isnull=True), Q(category=ticket.category) | Q(category="")
-    )
+    candidates = [
+        p for p in _setup().policies if p.priority in (ticket.priority, None) and p.category in (ticket.category, "")
+    ]
     ranked = sorted(candidates, key=lambda p: (p.priority is None, p.category == "", p.pk))
     return ranked[0] if ranked else None
 

@@ -156,15 +156,15 @@ def test_it_keeps_the_queries_of_every_page_bounded(
     agent = login(agent_sam)
     customer = login(alice)
     # Session, user, OTP device and the page's own reads: the same budget for 30 tickets as for 3.
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(7):
         assert agent.get("/agent/tickets/?view=all").status_code == 200
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(7):
         assert agent.get("/agent/tickets/?view=mine").status_code == 200
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(13):
         assert agent.get(f"/agent/tickets/{tickets[1].ref}/").status_code == 200
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(4):
         assert customer.get("/tickets/").status_code == 200
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):
         assert customer.get(f"/tickets/{tickets[1].ref}/").status_code == 200
 
 
