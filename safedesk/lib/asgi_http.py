@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
 Scope = dict[str, Any]
@@ -61,11 +61,19 @@ def environ_for(scope: Scope, body: Any) -> dict[str, Any]:
 
 
 class WsgiHttp:
-    """An ASGI application serving HTTP with a WSGI application (one thread hop a request)."""
+    """An ASGI application serving HTTP with a WSGI application (one thread hop a request).
+
+    The WSGI application runs in the thread-sensitive executor and only returns its response;
+    every `send` happens here, on the event loop. (Sending from the executor thread through
+    `async_to_sync` made asgiref route a later request's hop to an executor that had already
+    quit under concurrent connections: a 500 with "CurrentThreadExecutor already quit".)"""
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
         self.run = sync_to_async(self._run, thread_sensitive=True)
+        # A streamed body (a file) is read chunk by chunk in the same thread as its request.
+        self.next_chunk = sync_to_async(_next_chunk, thread_sensitive=True)
+        self.close = sync_to_async(_close, thread_sensitive=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -79,9 +87,27 @@ class WsgiHttp:
                 if not message.get("more_body", False):
                     break
             body.seek(0)
-            await self.run(environ_for(scope, body), send)
+            started, result = await self.run(environ_for(scope, body))
+        try:
+            if getattr(result, "streaming", False) or getattr(result, "file_to_stream", None) is not None:
+                # Streamed bodies (files) go out chunk by chunk, never held whole in memory.
+                chunks = iter(result)
+                await send(started)
+                while (chunk := await self.next_chunk(chunks)) is not None:
+                    if chunk:
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            else:
+                # A plain response holds its body in memory already: joining it does no I/O.
+                payload = b"".join(result)
+                await send(started)
+                await send({"type": "http.response.body", "body": payload, "more_body": False})
+        finally:
+            # Closing a response sends request_finished (database connections are put back),
+            # so it runs in the request's thread too.
+            await self.close(result)
 
-    def _run(self, environ: dict[str, Any], send: Send) -> None:
+    def _run(self, environ: dict[str, Any]) -> tuple[Message, Iterable[bytes]]:
         started: list[Message] = []
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
@@ -97,31 +123,14 @@ class WsgiHttp:
             return lambda _data: None  # the legacy write() callable; Django never uses it
 
         result = self.app(environ, start_response)
-        try:
-            if getattr(result, "streaming", False) or getattr(result, "file_to_stream", None) is not None:
-                # Streamed bodies (files) go out chunk by chunk, never held whole in memory.
-                send_now = async_to_sync(send)
-                first = True
-                for chunk in result:
-                    if first:
-                        send_now(started[0])
-                        first = False
-                    if chunk:
-                        send_now({"type": "http.response.body", "body": chunk, "more_body": True})
-                if first:
-                    send_now(started[0])
-                send_now({"type": "http.response.body", "body": b"", "more_body": False})
-            else:
-                payload = b"".join(result)
-                async_to_sync(_send_all)(
-                    send, [started[0], {"type": "http.response.body", "body": payload, "more_body": False}]
-                )
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+        return started[0], result
 
 
-async def _send_all(send: Send, messages: list[Message]) -> None:
-    for message in messages:
-        await send(message)
+def _next_chunk(chunks: Iterator[bytes]) -> bytes | None:
+    return next(chunks, None)
+
+
+def _close(result: Iterable[bytes]) -> None:
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()

@@ -47,7 +47,11 @@ def running_safedesk(data_dir: Path, *, demo: bool = False, extra_env: dict[str,
     env = embedded_env(data_dir, port) | (extra_env or {})
     if demo:
         subprocess.run([str(BIN / "safedesk"), "demo"], env=env, check=True, capture_output=True, timeout=300)
-    proc = subprocess.Popen([str(BIN / "safedesk"), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # The server's output goes to a file (a pipe nobody reads would stall a chatty server).
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / "serve.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen([str(BIN / "safedesk"), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(base + "/")
@@ -59,5 +63,8 @@ def running_safedesk(data_dir: Path, *, demo: bool = False, extra_env: dict[str,
         except subprocess.TimeoutExpired:
             proc.kill()
             raise
-    output = proc.stdout.read().decode() if proc.stdout else ""
+        finally:
+            log.close()
+    output = log_path.read_text(encoding="utf-8", errors="replace")
     assert proc.returncode == 0, output
+    assert "Traceback" not in output, output
