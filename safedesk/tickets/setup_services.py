@@ -14,7 +14,7 @@ tickets, recounts (a ticket's priority, category or team changed) and clocks sta
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -201,22 +201,15 @@ def save_calendar(
             "holidays": clean.holidays,
             "is_default": clean.is_default,
         }
-        changes = {k: v for k, v in new.items() if row.pk is None or getattr(row, k) != v}
+        pk = row.pk
+
+        def drop_other_default() -> None:
+            if clean.is_default:
+                BusinessCalendar.objects.filter(is_default=True).exclude(pk=pk).update(is_default=False)
+
+        changes, created = _write_changes(row, new, refusal=raced, before=drop_other_default)
         if not changes:
             return row
-        if clean.is_default:
-            BusinessCalendar.objects.filter(is_default=True).exclude(pk=row.pk).update(is_default=False)
-        created = row.pk is None
-        for key, value in new.items():
-            setattr(row, key, value)
-        try:
-            with transaction.atomic():
-                if created:
-                    row.save()
-                else:
-                    row.save(update_fields=list(changes))
-        except IntegrityError:
-            raise raced from None
         record(
             "tickets.calendar_created" if created else "tickets.calendar_changed",
             actor=actor,
@@ -327,20 +320,9 @@ def save_policy(policy: SlaPolicy | None, data: PolicyInput, *, actor: User, ip:
             .exists()
         ):
             raise taken
-        changes = {k: v for k, v in new.items() if row.pk is None or getattr(row, k) != v}
+        changes, created = _write_changes(row, new, refusal=taken)
         if not changes:
             return row
-        created = row.pk is None
-        for key, value in new.items():
-            setattr(row, key, value)
-        try:
-            with transaction.atomic():
-                if created:
-                    row.save()
-                else:
-                    row.save(update_fields=list(changes))
-        except IntegrityError:
-            raise taken from None
         record(
             "tickets.sla_policy_created" if created else "tickets.sla_policy_changed",
             actor=actor,
@@ -472,3 +454,29 @@ def set_agent_cap(agent: User, cap: Any, *, actor: User, ip: str = "") -> AgentS
         if value is None or (previous is not None and value > previous):
             enqueue(tasks.assign_waiting)  # room for more: the waiting queues may move now
     return row
+
+
+def _write_changes(
+    row: Any, new: dict[str, Any], *, refusal: Exception, before: Callable[[], None] | None = None
+) -> tuple[dict[str, Any], bool]:
+    """Sets and saves the values of `new` that differ from `row` (all of them on a new row), and
+    returns them with whether the row is new; nothing is written when nothing differs. `before`
+    runs first when something will be written. A unique constraint hit by a concurrent writer
+    raises `refusal`."""
+    created = row.pk is None
+    changes = {k: v for k, v in new.items() if created or getattr(row, k) != v}
+    if not changes:
+        return changes, created
+    if before is not None:
+        before()
+    for key, value in new.items():
+        setattr(row, key, value)
+    try:
+        with transaction.atomic():
+            if created:
+                row.save()
+            else:
+                row.save(update_fields=list(changes))
+    except IntegrityError:
+        raise refusal from None
+    return changes, created
