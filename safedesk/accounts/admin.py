@@ -25,13 +25,9 @@ def _is_admin(request: HttpRequest) -> bool:
     return isinstance(user, User) and user.has_role(Role.ADMIN) and bool(getattr(user, "is_verified", bool)())
 
 
-@admin.register(User)
-class UserAdmin(admin.ModelAdmin[User]):
-    list_display = ("email", "display_name", "role", "language", "email_verified_at", "is_active")
-    list_filter = ("role", "is_active")
-    search_fields = ("email", "display_name")
-    fields = ("public_id", "email", "display_name", "role", "language", "is_active", "email_verified_at", "date_joined")
-    readonly_fields = fields
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """Administrators past their second factor may look; nobody adds, changes or deletes here
+    (changes go through services, which check and audit them)."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _is_admin(request)
@@ -47,6 +43,15 @@ class UserAdmin(admin.ModelAdmin[User]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(User)
+class UserAdmin(ReadOnlyAdmin):
+    list_display = ("email", "display_name", "role", "language", "email_verified_at", "is_active")
+    list_filter = ("role", "is_active")
+    search_fields = ("email", "display_name")
+    fields = ("public_id", "email", "display_name", "role", "language", "is_active", "email_verified_at", "date_joined")
+    readonly_fields = fields
 
 
 class TeamForm(forms.ModelForm[Team]):
