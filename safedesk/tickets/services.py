@@ -1005,32 +1005,40 @@ def record_sla_breaches(*, now: Any = None, batch: int = SWEEP_BATCH) -> int:
     supervisors are emailed. Returns how many tickets were marked. Each ticket is its own
     transaction, so a long sweep never holds many locks."""
     now = now or timezone.now()
+    marked = 0
+    for ticket in _due_tickets("sla_due_at", now, batch):
+        targets = sla.overdue_targets(ticket, now)
+        if not targets:
+            continue
+        fields = sla.mark_breached(ticket, targets)
+        data: dict[str, Any] = {"targets": targets}
+        if ticket.priority < Priority.URGENT:
+            data["priority"] = {"from": ticket.priority, "to": ticket.priority + 1}
+            ticket.priority = ticket.priority + 1
+            fields.append("priority")
+        ticket.save(update_fields=[*fields, "updated_at"])
+        _event(ticket, None, "sla_breached", **data)
+        record("ticket.sla_breached", actor=None, target=ticket, target_ref=ticket.ref, data=data)
+        enqueue(tasks.notify_supervisors_of_breach, ticket.ref, ",".join(targets))
+        marked += 1
+    return marked
+
+
+def _due_tickets(field: str, now: Any, batch: int) -> Iterator[Ticket]:
+    """The active confirmed tickets whose `field` time has come, earliest first, each yielded
+    locked inside its own transaction (which commits when the caller moves on), so a long sweep
+    never holds many locks and a second worker sweeping at once waits for the row, then sees
+    what the first one wrote."""
     ids = list(
-        Ticket.objects.filter(sla_due_at__lte=now, confirmed_at__isnull=False, status__in=list(ACTIVE_STATUSES))
-        .order_by("sla_due_at")
+        Ticket.objects.filter(**{f"{field}__lte": now}, confirmed_at__isnull=False, status__in=list(ACTIVE_STATUSES))
+        .order_by(field)
         .values_list("id", flat=True)[:batch]
     )
-    marked = 0
     for ticket_id in ids:
         with transaction.atomic():
             ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
-            if ticket is None or ticket.status not in ACTIVE_STATUSES:
-                continue
-            targets = sla.overdue_targets(ticket, now)
-            if not targets:
-                continue
-            fields = sla.mark_breached(ticket, targets)
-            data: dict[str, Any] = {"targets": targets}
-            if ticket.priority < Priority.URGENT:
-                data["priority"] = {"from": ticket.priority, "to": ticket.priority + 1}
-                ticket.priority = ticket.priority + 1
-                fields.append("priority")
-            ticket.save(update_fields=[*fields, "updated_at"])
-            _event(ticket, None, "sla_breached", **data)
-            record("ticket.sla_breached", actor=None, target=ticket, target_ref=ticket.ref, data=data)
-            enqueue(tasks.notify_supervisors_of_breach, ticket.ref, ",".join(targets))
-            marked += 1
-    return marked
+            if ticket is not None and ticket.status in ACTIVE_STATUSES:
+                yield ticket
 
 
 def record_appeal_breaches(*, now: Any = None, batch: int = SWEEP_BATCH) -> int:
@@ -1075,27 +1083,16 @@ def send_sla_warnings(*, now: Any = None, batch: int = SWEEP_BATCH) -> int:
     written under the ticket's row lock, so a second worker running the same sweep finds it
     done and sends nothing). Returns how many warnings were enqueued."""
     now = now or timezone.now()
-    ids = list(
-        Ticket.objects.filter(sla_warn_at__lte=now, confirmed_at__isnull=False, status__in=list(ACTIVE_STATUSES))
-        .order_by("sla_warn_at")
-        .values_list("id", flat=True)[:batch]
-    )
     sent = 0
-    for ticket_id in ids:
-        with transaction.atomic():
-            ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
-            if ticket is None or ticket.status not in ACTIVE_STATUSES:
-                continue
-            targets = sla.targets_to_warn(ticket, now)
-            if not targets:
-                continue
-            # Bookkeeping only: the ticket's "updated" time stays as the people working it left it.
-            ticket.save(update_fields=sla.mark_warned(ticket, targets))
-            record(
-                "ticket.sla_warning_sent", actor=None, target=ticket, target_ref=ticket.ref, data={"targets": targets}
-            )
-            enqueue(tasks.notify_sla_warning, ticket.ref, ",".join(targets))
-            sent += 1
+    for ticket in _due_tickets("sla_warn_at", now, batch):
+        targets = sla.targets_to_warn(ticket, now)
+        if not targets:
+            continue
+        # Bookkeeping only: the ticket's "updated" time stays as the people working it left it.
+        ticket.save(update_fields=sla.mark_warned(ticket, targets))
+        record("ticket.sla_warning_sent", actor=None, target=ticket, target_ref=ticket.ref, data={"targets": targets})
+        enqueue(tasks.notify_sla_warning, ticket.ref, ",".join(targets))
+        sent += 1
     return sent
 
 
