@@ -2,18 +2,19 @@
 
 The inbox draws 25 rows of nine cells; through Django's template language each row cost about
 30 variable lookups, filters and `{% translate %}` calls, half of the page's time. This tag
-builds the same markup with `escape()` on every value that comes from the database, so what
-reaches the browser is what the template produced, at a fraction of the cost.
+builds the same markup, escaping every value that comes from the database with the standard
+library's `html.escape` (what Django's `escape` calls, without its lazy-text wrapper), and
+resolves the sentences, the labels and the link pattern once per page instead of once per row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from html import escape
 
 from django import template
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -23,43 +24,43 @@ from safedesk.tickets.models import Priority, Status, Ticket
 register = template.Library()
 
 
-def _minute(value: datetime) -> str:
-    """`|date:"Y-m-d H:i"` in the active time zone."""
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-
-
 @register.simple_tag
 def inbox_rows(tickets: Iterable[Ticket], now: datetime) -> SafeString:
-    statuses = {value: escape(label) for value, label in Status.choices}
-    priorities = {value: escape(label) for value, label in Priority.choices}
+    statuses = {value: escape(str(label)) for value, label in Status.choices}
+    priorities = {value: escape(str(label)) for value, label in Priority.choices}
     breached = f' <span class="badge danger">{escape(gettext("breached"))}</span>'
+    select = gettext("Select %(ref)s")
+    zone = timezone.get_current_timezone()
+    link = ""
     out: list[str] = []
     for t in tickets:
         ref = escape(t.ref)
-        select = escape(gettext("Select %(ref)s") % {"ref": t.ref})
-        url = escape(cached_reverse("tickets:agent_detail", [], {"ref": t.ref}, None))
+        if not link:
+            # One reverse() per page: the link differs between rows only by the reference.
+            link = cached_reverse("tickets:agent_detail", [], {"ref": "__ref__"}, None)
+        url = escape(link.replace("__ref__", t.ref))
         assignee = escape(t.assignee.email) if t.assignee is not None and t.assignee.email else "—"
         due = t.sla_due_at
         if due is not None:
+            local = due.astimezone(zone)
             late = "danger" if due < now else ""
-            deadline = (
-                f'<time datetime="{escape(timezone.localtime(due).isoformat())}" class="{late}">{_minute(due)}</time>'
-            )
+            deadline = f'<time datetime="{local.isoformat()}" class="{late}">{local:%Y-%m-%d %H:%M}</time>'
         else:
             deadline = "—"
         if t.sla_breached:
             deadline += breached
         out.append(
             f"<tr>"
-            f'<td><input type="checkbox" name="tickets" value="{ref}" aria-label="{select}" data-bulk-row></td>'
+            f'<td><input type="checkbox" name="tickets" value="{ref}"'
+            f' aria-label="{escape(select % {"ref": t.ref})}" data-bulk-row></td>'
             f'<td><a href="{url}">{ref}</a></td>'
             f"<td>{escape(t.subject)}</td>"
             f"<td>{escape(t.requester.email)}</td>"
             f'<td><span class="badge status-{escape(t.status)}">{statuses.get(t.status, escape(t.status))}</span></td>'
-            f"<td>{priorities.get(t.priority, escape(t.priority))}</td>"
+            f"<td>{priorities.get(t.priority, escape(str(t.priority)))}</td>"
             f"<td>{assignee}</td>"
             f"<td>{deadline}</td>"
-            f"<td>{_minute(t.updated_at)}</td>"
+            f"<td>{t.updated_at.astimezone(zone):%Y-%m-%d %H:%M}</td>"
             f"</tr>"
         )
     return mark_safe("\n".join(out))  # noqa: S308  (every interpolated value above is escaped)

@@ -1,4 +1,5 @@
-"""`row_by_pk`: the same row as the ORM's lookup, with the fields' converters applied."""
+"""`lib.db.row_by_pk` (the per-request user and device reads): the same row as the ORM's
+lookup, with the fields' converters applied."""
 
 from __future__ import annotations
 
