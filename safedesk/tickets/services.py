@@ -316,9 +316,10 @@ def _new_ticket(
         raise _RefTaken(ref, exc) from exc
     first = Message.objects.create(ticket=ticket, author=author or requester, kind=MessageKind.PUBLIC, body=clean.body)
     _attach(ticket, first, checked, names, uploader=author or requester)
-    ChainLink.objects.bulk_create(
-        [ChainLink(ticket=ticket, kind=r.kind, network=r.network, value=r.value) for r in clean.links]
-    )
+    if clean.links:
+        ChainLink.objects.bulk_create(
+            [ChainLink(ticket=ticket, kind=r.kind, network=r.network, value=r.value) for r in clean.links]
+        )
     return ticket
 
 
