@@ -100,9 +100,7 @@ def test_it_connects_again_after_the_idle_time_or_when_the_settings_change(
     assert len(connects) == 3 and len(smtp_server.messages) == 3
 
 
-def test_it_fails_the_send_and_drops_the_connection_when_the_server_refuses(
-    smtp_server, connects, monkeypatch
-) -> None:
+def test_it_fails_the_send_and_drops_the_connection_when_the_server_refuses(smtp_server, connects, monkeypatch) -> None:
     import smtplib
 
     from safedesk.jobs import mail
