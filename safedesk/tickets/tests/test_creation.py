@@ -30,9 +30,10 @@ JSON = "application/json"
 # ticket, its first message, the two audit events (one INSERT), the confirmation job; BEGIN and
 # COMMIT.
 GUEST_NEW_ADDRESS = 10
-# Customer API: session and user; the ticket, its message, the audit event, the email job and
-# the team of its category, inside BEGIN and COMMIT; then the answer's messages and their files.
-API_CUSTOMER = 11
+# Customer API: the user (the session comes from the cache); the ticket, its message, the audit
+# event, the email job and the team of its category, inside BEGIN and COMMIT; then the answer's
+# messages and their files.
+API_CUSTOMER = 10
 
 
 @pytest.fixture
@@ -131,7 +132,7 @@ def test_it_creates_tickets_within_the_query_budgets(
     assert response.status_code == 200 and Ticket.objects.filter(requester__email="first-time@example.com").exists()
     assert len(ctx.captured_queries) == GUEST_NEW_ADDRESS, "\n".join(q["sql"][:60] for q in ctx.captured_queries)
     customer = login(alice)
-    customer.get(URL)  # the session is read and refreshed once
+    customer.get(URL)  # the session is read into the cache once
     with CaptureQueriesContext(connection) as ctx:
         response = customer.post(URL, {"subject": "Deposit", "body": "Missing."}, content_type=JSON)
     assert response.status_code == 201
