@@ -37,6 +37,27 @@ def record(
     data: dict[str, Any] | None = None,
     ip: str = "",
 ) -> AuditEvent:
+    event = unsaved(verb, actor=actor, target=target, target_ref=target_ref, target_type=target_type, data=data, ip=ip)
+    event.save(force_insert=True)
+    return event
+
+
+def record_all(events: list[AuditEvent]) -> None:
+    """Several events of one change (made with `unsaved`) in one INSERT, in their order."""
+    AuditEvent.objects.bulk_create(events)
+
+
+def unsaved(
+    verb: str,
+    *,
+    actor: Any = None,
+    target: models.Model | None = None,
+    target_ref: str = "",
+    target_type: str = "",
+    data: dict[str, Any] | None = None,
+    ip: str = "",
+) -> AuditEvent:
+    """The event `record` writes, not written yet: for `record_all`."""
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     label = ""
     if actor_obj is not None:
@@ -51,7 +72,7 @@ def record(
             or getattr(target, "public_id", "")
             or target.pk
         )
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor_obj,
         actor_label=label[:200],
         verb=verb,

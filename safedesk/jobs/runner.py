@@ -10,6 +10,7 @@ import threading
 
 from django_tasks_db.management.commands.db_worker import Worker
 
+from safedesk.jobs.mail import close_kept_connection
 from safedesk.jobs.periodic import Scheduler
 
 logger = logging.getLogger("safedesk.jobs")
@@ -41,6 +42,8 @@ class EmbeddedWorker:
             self.worker.run()
         except Exception:  # the thread must never die silently
             logger.exception("embedded job worker stopped")
+        finally:
+            close_kept_connection()
 
     def start(self) -> None:
         self.thread.start()

@@ -299,7 +299,10 @@ def _appeal(appeal: Appeal) -> dict[str, Any]:
     }
 
 
-def _detail(ticket: Ticket, viewer: User) -> dict[str, Any]:
+def _detail(ticket: Ticket, viewer: User, *, new: bool = False, has_links: bool = True) -> dict[str, Any]:
+    """`new`: the ticket was created by this request (and is the row as the service left it):
+    nothing can have been merged into it or appealed yet, and its chain links are read only when
+    the request gave some (`has_links`)."""
     staff = selectors.is_staff(viewer)
     body = _summary(ticket, viewer, staff=staff)
     body.update(
@@ -308,14 +311,19 @@ def _detail(ticket: Ticket, viewer: User) -> dict[str, Any]:
         first_response_at=ticket.first_response_at,
         solved_at=ticket.solved_at,
         closed_at=ticket.closed_at,
-        messages=[_message(m, ticket.ref) for m in selectors.thread(ticket, viewer=viewer)],
-        chain_links=[{"kind": c.kind, "network": c.network, "value": c.value} for c in selectors.chain_links(ticket)],
+        messages=[
+            _message(m, ticket.ref) for m in selectors.thread(ticket, viewer=viewer, sources=[] if new else None)
+        ],
+        chain_links=[
+            {"kind": c.kind, "network": c.network, "value": c.value}
+            for c in (selectors.chain_links(ticket) if has_links else [])
+        ],
         rating=(
             {"score": ticket.rating, "comment": ticket.rating_comment, "rated_at": ticket.rated_at}
             if ticket.rating is not None
             else None
         ),
-        appeals=[_appeal(a) for a in selectors.appeals_of(ticket)],
+        appeals=[] if new else [_appeal(a) for a in selectors.appeals_of(ticket)],
     )
     return body
 
@@ -403,7 +411,9 @@ def create_ticket(request: HttpRequest, payload: TicketCreate) -> HttpStatus[dic
         )
     else:
         ticket = services.submit_ticket(user, data, channel=Channel.API, ip=ip)
-    return HttpStatus(201, _fresh_detail(user, ticket.ref))
+    # The service returns the row it wrote, with the requester, team and assignee it set: no
+    # second read of what this request has just written.
+    return HttpStatus(201, _detail(ticket, user, new=True, has_links=bool(payload.chain_links)))
 
 
 def _staff_only(user: User) -> None:

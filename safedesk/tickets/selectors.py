@@ -96,12 +96,14 @@ def merged_source_ids(ticket: Ticket) -> list[int]:
     return found
 
 
-def thread(ticket: Ticket, *, viewer: User) -> list[Message]:
+def thread(ticket: Ticket, *, viewer: User, sources: list[int] | None = None) -> list[Message]:
     """The messages and events in order, each with its attachments (one query for all of them);
     customers never see internal notes, nor so their files. The replies (and, for staff, the
     internal notes) of tickets merged into this one are part of it; their events stay in their
-    own thread."""
-    sources = merged_source_ids(ticket)
+    own thread. `sources`: the ids of those merged tickets when the caller knows them (none for
+    a ticket it has just created)."""
+    if sources is None:
+        sources = merged_source_ids(ticket)
     staff = is_staff(viewer)
     kinds = [MessageKind.PUBLIC, MessageKind.INTERNAL] if staff else [MessageKind.PUBLIC]
     where = Q(ticket=ticket)

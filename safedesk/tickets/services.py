@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core import signing
@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 
 from safedesk.accounts import services as account_services
 from safedesk.accounts.models import STAFF_ROLES, Availability, Role, Team, User
-from safedesk.audit.services import record
+from safedesk.audit.models import AuditEvent
+from safedesk.audit.services import record, record_all, unsaved
 from safedesk.jobs.enqueue import enqueue
 from safedesk.lib import chain, ratelimit, uploads
 from safedesk.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied, SafedeskError
@@ -74,6 +75,7 @@ STORAGE_PREFIX = "tickets"
 # Files of one message: (the client's file name, its bytes or a file object), as
 # `lib.uploads.inspect_all` takes them.
 Files = Sequence[tuple[str, Any]]
+_T = TypeVar("_T")
 
 
 # ---- input checks ------------------------------------------------------------------------------
@@ -293,10 +295,7 @@ def _new_ticket(
     names: Sequence[str] = (),
 ) -> Ticket:
     now = timezone.now()
-    for _attempt in range(5):
-        ref = new_ref("T")
-        if not Ticket.objects.filter(ref=ref).exists():
-            break
+    ref = new_ref("T")
     ticket = Ticket(
         ref=ref,
         requester=requester,
@@ -311,13 +310,46 @@ def _new_ticket(
         message_count=1,
     )
     sla.start(ticket, now)  # the clocks go into the INSERT: no second write of the new row
-    ticket.save(force_insert=True)
+    try:
+        ticket.save(force_insert=True)
+    except IntegrityError as exc:
+        raise _RefTaken(ref, exc) from exc
     first = Message.objects.create(ticket=ticket, author=author or requester, kind=MessageKind.PUBLIC, body=clean.body)
     _attach(ticket, first, checked, names, uploader=author or requester)
-    ChainLink.objects.bulk_create(
-        [ChainLink(ticket=ticket, kind=r.kind, network=r.network, value=r.value) for r in clean.links]
-    )
+    if clean.links:
+        ChainLink.objects.bulk_create(
+            [ChainLink(ticket=ticket, kind=r.kind, network=r.network, value=r.value) for r in clean.links]
+        )
     return ticket
+
+
+class _RefTaken(Exception):
+    """The INSERT of a new ticket failed, maybe because another ticket has its reference."""
+
+    def __init__(self, ref: str, error: IntegrityError) -> None:
+        super().__init__(ref)
+        self.ref = ref
+        self.error = error
+
+
+REF_ATTEMPTS = 5
+
+
+def _creating(create: Callable[[], _T]) -> _T:
+    """Runs `create` (which makes one ticket with `_new_ticket`) in one transaction, and again
+    with a new reference when the INSERT hit one that is taken. A random reference is taken with
+    odds of tickets / 32^8 (one in 100,000 at ten million tickets), so the unique constraint
+    checks it instead of a SELECT before every INSERT; a collision rolls the attempt back whole
+    (account, audit, jobs), so nothing of it remains."""
+    attempt = 1
+    while True:
+        try:
+            with transaction.atomic():
+                return create()
+        except _RefTaken as exc:
+            if attempt >= REF_ATTEMPTS or not Ticket.objects.filter(ref=exc.ref).exists():
+                raise exc.error from exc
+        attempt += 1
 
 
 def _limit_submissions(*idents: str) -> None:
@@ -336,7 +368,8 @@ def submit_ticket(
     _limit_submissions(f"user:{requester.pk}")
     clean = _clean(data, staff=False)
     checked = _check_files(files, who=requester, where="ticket.create")
-    with _stored(checked) as names, transaction.atomic():
+
+    def create() -> Ticket:
         ticket = _new_ticket(
             clean, requester=requester, channel=channel, confirmed=True, author=requester, checked=checked, names=names
         )
@@ -349,8 +382,10 @@ def submit_ticket(
             ip=ip,
         )
         enqueue(tasks.notify_requester, ticket.ref, "received")
-        ticket = route_ticket(ticket)
-    return ticket
+        return _route_locked(ticket)
+
+    with _stored(checked) as names:
+        return _creating(create)
 
 
 def submit_guest_ticket(email: Any, data: TicketInput, *, ip: str = "", files: Files = ()) -> Ticket | None:
@@ -365,8 +400,9 @@ def submit_guest_ticket(email: Any, data: TicketInput, *, ip: str = "", files: F
     _limit_submissions(f"ip:{ip or 'unknown'}", f"email:{address}")
     clean = _clean(data, staff=False)
     checked = _check_files(files, who="guest", where="ticket.guest_create")
-    with _stored(checked) as names, transaction.atomic():
-        requester = _customer_for(address, language=clean.language)
+
+    def create() -> Ticket | None:
+        requester, events = _customer_for(address, language=clean.language)
         if requester is None:
             record("ticket.guest_refused", actor=None, target_ref=address.rpartition("@")[2], ip=ip)
             # Nothing is kept for an address that cannot have requests (the files neither).
@@ -381,7 +417,7 @@ def submit_guest_ticket(email: Any, data: TicketInput, *, ip: str = "", files: F
             checked=checked,
             names=names,
         )
-        record(
+        created = unsaved(
             "ticket.created",
             actor=None,
             target=ticket,
@@ -389,8 +425,12 @@ def submit_guest_ticket(email: Any, data: TicketInput, *, ip: str = "", files: F
             data=_with_files({"channel": "guest"}, len(checked)),
             ip=ip,
         )
+        record_all([*events, created])
         enqueue(tasks.send_guest_confirmation, ticket.ref)
-    return ticket
+        return ticket
+
+    with _stored(checked) as names:
+        return _creating(create)
 
 
 def clean_email(value: Any) -> str:
@@ -402,19 +442,19 @@ def clean_email(value: Any) -> str:
     return address
 
 
-def _customer_for(address: str, *, language: str) -> User | None:
+def _customer_for(address: str, *, language: str) -> tuple[User | None, list[AuditEvent]]:
     """The active customer account of this address (created if there is none), or None when the
-    address belongs to staff or to a deactivated account: those never become requesters."""
+    address belongs to staff or to a deactivated account: those never become requesters. With
+    the audit event of a new account, for the caller to write with its own (`record_all`)."""
     user = User.objects.filter(email=address).first()
     if user is not None:
-        return user if user.is_active and user.role == Role.CUSTOMER else None
+        return (user if user.is_active and user.role == Role.CUSTOMER else None), []
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=address, password=None, role=Role.CUSTOMER, language=language)
     except IntegrityError:
         return _customer_for(address, language=language)  # a concurrent request created it first
-    record("accounts.created_for_ticket", actor=None, target=user)
-    return user
+    return user, [unsaved("accounts.created_for_ticket", actor=None, target=user)]
 
 
 def guest_confirmation_token(ticket: Ticket) -> str:
@@ -458,7 +498,7 @@ def confirm_guest_ticket(token: Any, *, ip: str = "") -> Ticket:
         record("ticket.confirmed", actor=None, target=ticket, target_ref=ticket.ref, ip=ip)
         enqueue(tasks.notify_requester, ticket.ref, "received")
         # Held tickets are in no queue: a guest's request is routed once it is confirmed.
-        ticket = route_ticket(ticket)
+        ticket = _route_locked(ticket)
     return ticket
 
 
@@ -472,8 +512,9 @@ def create_ticket_for_customer(
     address = clean_email(email)
     clean = _clean(data, staff=True)
     checked = _check_files(files, who=actor, where="ticket.agent_create")
-    with _stored(checked) as names, transaction.atomic():
-        requester = _customer_for(address, language=clean.language)
+
+    def create() -> Ticket:
+        requester, events = _customer_for(address, language=clean.language)
         if requester is None:
             raise InvalidInput(
                 _("This address belongs to a staff member or a closed account; it cannot have requests."),
@@ -483,7 +524,7 @@ def create_ticket_for_customer(
         ticket = _new_ticket(
             clean, requester=requester, channel=channel, confirmed=True, author=actor, checked=checked, names=names
         )
-        record(
+        created = unsaved(
             "ticket.created",
             actor=actor,
             target=ticket,
@@ -491,9 +532,12 @@ def create_ticket_for_customer(
             data=_with_files({"channel": channel}, len(checked)),
             ip=ip,
         )
+        record_all([*events, created])
         enqueue(tasks.notify_requester, ticket.ref, "received")
-        ticket = route_ticket(ticket)
-    return ticket
+        return _route_locked(ticket)
+
+    with _stored(checked) as names:
+        return _creating(create)
 
 
 # ---- helpers -----------------------------------------------------------------------------------
@@ -781,29 +825,37 @@ def route_ticket(
     the team's queue and `assign_waiting_tickets` (every minute) tries again. Audited; the
     assignee is emailed. Returns the fresh ticket."""
     with transaction.atomic():
-        ticket = _locked(ticket)
-        if ticket.is_held or ticket.status not in ACTIVE_STATUSES:
-            return ticket
-        target = team or selectors.team_for_category(ticket.category)
-        now = timezone.now()
-        fields: list[str] = []
-        changes: dict[str, Any] = {}
-        if target is not None and ticket.team_id != target.pk:
-            ticket.team = target
-            fields += ["team", *sla.start(ticket, now)]
-            changes["team"] = str(target.public_id)
-        if ticket.assignee_id is None:
-            fields += _take_turn(ticket, changes)
-        if not changes:
-            return ticket
-        if ticket.status == Status.NEW and ticket.assignee_id is not None:
-            fields += _set_status(ticket, Status.OPEN, actor=actor, now=now)
-        changes["source"] = source
-        _event(ticket, actor, "assigned", **changes)
-        ticket.save(update_fields=list(dict.fromkeys([*fields, "updated_at"])))
-        record("ticket.routed", actor=actor, target=ticket, target_ref=ticket.ref, data=changes, ip=ip)
-        if ticket.assignee_id is not None:
-            enqueue(tasks.notify_assignee, ticket.ref, "assigned")
+        return _route_locked(_locked(ticket), team=team, source=source, actor=actor, ip=ip)
+
+
+def _route_locked(
+    ticket: Ticket, *, team: Team | None = None, source: str = "category", actor: User | None = None, ip: str = ""
+) -> Ticket:
+    """`route_ticket` for a ticket this transaction already holds: one it has just inserted
+    (nobody else can see the row before commit, so it is the row as stored) or one it has
+    locked. Saves reading and locking the row a second time."""
+    if ticket.is_held or ticket.status not in ACTIVE_STATUSES:
+        return ticket
+    target = team or selectors.team_for_category(ticket.category)
+    now = timezone.now()
+    fields: list[str] = []
+    changes: dict[str, Any] = {}
+    if target is not None and ticket.team_id != target.pk:
+        ticket.team = target
+        fields += ["team", *sla.start(ticket, now)]
+        changes["team"] = str(target.public_id)
+    if ticket.assignee_id is None:
+        fields += _take_turn(ticket, changes)
+    if not changes:
+        return ticket
+    if ticket.status == Status.NEW and ticket.assignee_id is not None:
+        fields += _set_status(ticket, Status.OPEN, actor=actor, now=now)
+    changes["source"] = source
+    _event(ticket, actor, "assigned", **changes)
+    ticket.save(update_fields=list(dict.fromkeys([*fields, "updated_at"])))
+    record("ticket.routed", actor=actor, target=ticket, target_ref=ticket.ref, data=changes, ip=ip)
+    if ticket.assignee_id is not None:
+        enqueue(tasks.notify_assignee, ticket.ref, "assigned")
     return ticket
 
 

@@ -126,8 +126,8 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated and user.is_staff_role:
         return redirect("tickets:agent_new")
-    context = _form_context(values=request.POST, error=None, guest=not user.is_authenticated)
     if request.method == "GET":
+        context = _form_context(values=request.POST, error=None, guest=not user.is_authenticated)
         return render(request, "tickets/new.html", context)
     ip = client_ip(request)
     data = _ticket_input(request, staff=False)
@@ -141,7 +141,8 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     except RateLimited:
         raise  # the error page with Retry-After
     except SafedeskError as exc:
-        context["error"] = exc
+        # The form (built only now: a submission that succeeds does not show it).
+        context = _form_context(values=request.POST, error=exc, guest=not user.is_authenticated)
         return render(request, "tickets/new.html", context, status=exc.status)
     # The same page whatever the address: it does not tell whether an account exists.
     return render(request, "tickets/guest_sent.html", {})
