@@ -74,7 +74,9 @@ def access_ticket(user: Any, ref: Any, *, for_write: bool = False) -> Ticket:
     if for_write:
         # Lock the ticket row only: PostgreSQL cannot lock the nullable side of the outer joins.
         query = query.select_for_update(of=("self",))
-    ticket = query.first()
+    # Not .first(): the reference is unique, and the ORDER BY id that .first() adds costs a
+    # tenth of this query's Python time (Django hashes every selected column to match it).
+    ticket = next(iter(query[:1]), None)
     if ticket is None:
         raise NotFound.probing(PROBE_TICKET, _probe_ref(ref))
     return ticket
@@ -96,6 +98,24 @@ def merged_source_ids(ticket: Ticket) -> list[int]:
     return found
 
 
+# What a thread shows of a message and its author (the ticket pages, the API detail): every
+# message column, and of the author only what names them and tells staff from customers.
+THREAD_FIELDS = (
+    "public_id",
+    "ticket",
+    "author",
+    "kind",
+    "body",
+    "event",
+    "data",
+    "created_at",
+    "author__public_id",
+    "author__email",
+    "author__display_name",
+    "author__role",
+)
+
+
 def thread(ticket: Ticket, *, viewer: User) -> list[Message]:
     """The messages and events in order, each with its attachments (one query for all of them);
     customers never see internal notes, nor so their files. The replies (and, for staff, the
@@ -111,14 +131,20 @@ def thread(ticket: Ticket, *, viewer: User) -> list[Message]:
     query = (
         Message.objects.filter(where)
         .select_related("author")
+        .only(*THREAD_FIELDS)
         .annotate(ticket_ref=F("ticket__ref"))
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
-        .order_by("id")
     )
     if not staff:
         # Customers see replies and their request's progress, not our internal bookkeeping.
         query = query.exclude(kind=MessageKind.INTERNAL).exclude(kind=MessageKind.EVENT, event__in=STAFF_EVENTS)
-    return list(query)
+    # Sorted here, not by ORDER BY: a thread is a few dozen rows, and Django matches an ORDER BY
+    # against every selected column when it builds the query (a fifth of this call's time).
+    return sorted(query, key=_pk)
+
+
+def _pk(row: Any) -> int:
+    return int(row.pk)
 
 
 def _visible_attachments(ticket: Ticket, viewer: Any) -> QuerySet[Attachment]:
@@ -165,7 +191,7 @@ def chain_links(ticket: Ticket) -> list[ChainLink]:
 
 
 def appeals_of(ticket: Ticket) -> list[Appeal]:
-    return list(Appeal.objects.filter(ticket=ticket).select_related("decided_by").order_by("id"))
+    return list(Appeal.objects.filter(ticket=ticket).order_by("id"))
 
 
 # ---- lists with keyset pagination ------------------------------------------------------------
@@ -358,10 +384,12 @@ def _uuid(value: str, name: str) -> str:
 
 
 def other_tickets_of(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
-    """The requester's other tickets, shown beside a ticket in the agent console."""
+    """The requester's other tickets, shown beside a ticket in the agent console (the reference,
+    the subject and the status: the agent page and the merge page read only those)."""
     return list(
         Ticket.objects.filter(requester_id=ticket.requester_id, confirmed_at__isnull=False)
         .exclude(pk=ticket.pk)
+        .only("ref", "subject", "status")
         .order_by("-id")[:limit]
     )
 
@@ -428,11 +456,18 @@ def may_manage_macro(user: User, macro: Macro) -> bool:
     return is_staff(user) and macro.owner_id == user.pk
 
 
-def macros_for(user: User, *, include_inactive: bool = False) -> list[Macro]:
-    """The shared macros and the user's own personal ones, by name (shared first)."""
+# What the macro picker of the ticket page shows of a macro (its bodies are fetched on use).
+MACRO_PICKER_FIELDS = ("public_id", "name", "owner", "active")
+
+
+def macros_for(user: User, *, include_inactive: bool = False, fields: Sequence[str] = ()) -> list[Macro]:
+    """The shared macros and the user's own personal ones, by name (shared first); `fields`
+    reads only those columns (e.g. MACRO_PICKER_FIELDS)."""
     if not is_staff(user):
         return []
     query = Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user))
+    if fields:
+        query = query.only(*fields)
     if not include_inactive:
         query = query.filter(active=True)
     return sorted(query, key=lambda m: (m.owner_id is not None, not m.active, m.name.lower()))

@@ -331,6 +331,15 @@ def _agents() -> list[User]:
     return list(User.objects.filter(role__in=list(STAFF_ROLES), is_active=True).order_by("email"))
 
 
+def _assignee_choices() -> list[User]:
+    """The ticket page's assignee menu: the staff, with only what an option shows of them."""
+    return list(
+        User.objects.filter(role__in=list(STAFF_ROLES), is_active=True)
+        .only("public_id", "email", "availability")
+        .order_by("email")
+    )
+
+
 def _agent_page(
     request: HttpRequest,
     ticket: Ticket,
@@ -360,11 +369,11 @@ def _agent_page(
         "others": selectors.other_tickets_of(ticket),
         "merged_into": ticket.merged_into if ticket.merged_into_id else None,
         "next_statuses": [(s, Status(s).label) for s in Status.values if s in AGENT_TRANSITIONS[ticket.status]],
-        "agents": _agents(),
+        "agents": _assignee_choices(),
         "teams": list(Team.objects.order_by("name")),
         "categories": Category.choices,
         "priorities": Priority.choices,
-        "macros": selectors.macros_for(me),
+        "macros": selectors.macros_for(me, fields=selectors.MACRO_PICKER_FIELDS),
         "present": presence.others(ticket.ref, me),
         "heartbeat": presence.HEARTBEAT_SECONDS,
         "error": error,
