@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,26 +121,28 @@ def thread(ticket: Ticket, *, viewer: User) -> list[Message]:
     customers never see internal notes, nor so their files. The replies (and, for staff, the
     internal notes) of tickets merged into this one are part of it; their events stay in their
     own thread."""
-    sources = merged_source_ids(ticket)
     staff = is_staff(viewer)
-    kinds = [MessageKind.PUBLIC, MessageKind.INTERNAL] if staff else [MessageKind.PUBLIC]
-    where = Q(ticket=ticket)
-    if sources:
-        where |= Q(ticket_id__in=sources, kind__in=kinds)
-    # ticket_ref: the ticket each message was written on (a merged one shows where it came from).
-    query = (
-        Message.objects.filter(where)
-        .select_related("author")
-        .only(*THREAD_FIELDS)
-        .annotate(ticket_ref=F("ticket__ref"))
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
-    )
+    query = Message.objects.select_related("author").only(*THREAD_FIELDS)
     if not staff:
         # Customers see replies and their request's progress, not our internal bookkeeping.
         query = query.exclude(kind=MessageKind.INTERNAL).exclude(kind=MessageKind.EVENT, event__in=STAFF_EVENTS)
+    rows = list(query.filter(ticket_id=ticket.pk))
+    for row in rows:
+        row.ticket_ref = ticket.ref  # type: ignore[attr-defined]  # (the ticket each message was written on)
+    # merge_tickets writes a "merged_from" event into this thread, in the transaction that sets
+    # the source's merged_into, for every ticket merged in (sources merged into those sources
+    # come with theirs): a thread without one has nothing merged in, and skips that lookup.
+    if any(row.kind == MessageKind.EVENT and row.event == "merged_from" for row in rows):
+        sources = merged_source_ids(ticket)
+        if sources:
+            kinds = [MessageKind.PUBLIC, MessageKind.INTERNAL] if staff else [MessageKind.PUBLIC]
+            # ticket_ref: a merged message shows the ticket it came from.
+            rows += query.filter(ticket_id__in=sources, kind__in=kinds).annotate(ticket_ref=F("ticket__ref"))
     # Sorted here, not by ORDER BY: a thread is a few dozen rows, and Django matches an ORDER BY
     # against every selected column when it builds the query (a fifth of this call's time).
-    return sorted(query, key=_pk)
+    rows.sort(key=_pk)
+    prefetch_related_objects(rows, Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    return rows
 
 
 def _pk(row: Any) -> int:

@@ -21,8 +21,9 @@ TX = "0x" + "cd" * 32
 
 # Session, user and (staff) OTP device are the first queries of every signed-in request. The
 # inbox adds its page, the saved views, the agents and the teams of the bulk-assign form; a
-# ticket's thread is the merged-in tickets, the messages, their files, the links and appeals;
-# the agent page adds the other tickets, the agents, the teams and the macros.
+# ticket's thread is the messages (and, after a merge, the merged-in tickets and their
+# messages), their files, the links and appeals; the agent page adds the other tickets, the
+# agents, the teams and the macros.
 STAFF_PAGES = {
     "/agent/tickets/?view=all": 7,
     "/agent/tickets/?view=mine": 7,
@@ -34,10 +35,10 @@ STAFF_PAGES = {
     "/api/v1/tickets?view=all": 4,
     "/api/v1/tickets?view=mine&limit=100": 4,
 }
-STAFF_DETAIL = {"/agent/tickets/{ref}/": 13, "/api/v1/tickets/{ref}": 9}
+STAFF_DETAIL = {"/agent/tickets/{ref}/": 12, "/api/v1/tickets/{ref}": 8}
 SUPERVISOR_PAGES = {"/agent/appeals/": 4}
 CUSTOMER_PAGES = {"/tickets/": 3, "/api/v1/tickets": 3}
-CUSTOMER_DETAIL = {"/tickets/{ref}/": 8, "/api/v1/tickets/{ref}": 8}
+CUSTOMER_DETAIL = {"/tickets/{ref}/": 7, "/api/v1/tickets/{ref}": 7}
 
 
 def _busy_desk(count: int, customers: list[Any], agent: Any) -> list[Ticket]:
