@@ -61,14 +61,21 @@ def _probe_ref(ref: Any) -> str:
     return str(ref).upper() if _valid_ref(ref) else "(malformed)"
 
 
-def access_ticket(user: Any, ref: Any, *, for_write: bool = False) -> Ticket:
+# The rows a ticket is read with by default; a page that shows less names its own (`related`).
+TICKET_RELATED = ("requester", "assignee", "team", "sla_policy")
+# The agent ticket page shows the requester and the SLA policy; of the assignee and the team
+# only their ids (the selected options of its menus).
+AGENT_PAGE_RELATED = ("requester", "sla_policy")
+
+
+def access_ticket(
+    user: Any, ref: Any, *, for_write: bool = False, related: Sequence[str] = TICKET_RELATED
+) -> Ticket:
     # Every refusal is marked as a probe (counted per person, one security event per burst);
     # malformed, unknown and someone else's references are refused alike.
     if not _valid_ref(ref) or not getattr(user, "is_authenticated", False) or not user.is_active:
         raise NotFound.probing(PROBE_TICKET, _probe_ref(ref))
-    query = Ticket.objects.select_related("requester", "assignee", "team", "sla_policy").filter(
-        ref=ref.upper(), confirmed_at__isnull=False
-    )
+    query = Ticket.objects.select_related(*related).filter(ref=ref.upper(), confirmed_at__isnull=False)
     if not is_staff(user):
         query = query.filter(requester=user)
     if for_write:

@@ -386,7 +386,7 @@ def _agent_page(
 @require_GET
 @role_required(Role.AGENT)
 def agent_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    ticket = selectors.access_ticket(request.user, ref)
+    ticket = selectors.access_ticket(request.user, ref, related=selectors.AGENT_PAGE_RELATED)
     if request.GET.get("macro"):
         # The macro picker without JavaScript: the page again with the macro in the reply box.
         macro = selectors.access_macro(request.user, request.GET["macro"], for_use=True)
