@@ -68,9 +68,7 @@ TICKET_RELATED = ("requester", "assignee", "team", "sla_policy")
 AGENT_PAGE_RELATED = ("requester", "sla_policy")
 
 
-def access_ticket(
-    user: Any, ref: Any, *, for_write: bool = False, related: Sequence[str] = TICKET_RELATED
-) -> Ticket:
+def access_ticket(user: Any, ref: Any, *, for_write: bool = False, related: Sequence[str] = TICKET_RELATED) -> Ticket:
     # Every refusal is marked as a probe (counted per person, one security event per burst);
     # malformed, unknown and someone else's references are refused alike.
     if not _valid_ref(ref) or not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -20,15 +20,15 @@ from django.template import Context
 from django.template.defaultfilters import filesizeformat, linebreaksbr, truncatechars
 from django.urls import NoReverseMatch
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # (not in django-stubs)
 from django.utils.translation import gettext as _
-from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_noop
 
 from safedesk.lib.templatetags.speed import cached_reverse, date
 
 register = template.Library()
 
-SELECTED = ' selected'
+SELECTED = " selected"
 
 
 def _e(value: Any) -> str:
@@ -86,7 +86,8 @@ def macro_options(macros: Iterable[Any], ref: str) -> SafeString:
     personal = _("personal")
     return mark_safe(  # noqa: S308  (every value is escaped)
         "".join(
-            f'<option value="{_e(m.public_id)}" data-url="{_url("tickets:macro_text", public_id=m.public_id, ref=ref)}">'
+            f'<option value="{_e(m.public_id)}" '
+            f'data-url="{_url("tickets:macro_text", public_id=m.public_id, ref=ref)}">'
             f"{_e(m.name)}{'' if m.is_shared else f' ({personal})'}</option>"
             for m in macros
         )
@@ -126,6 +127,8 @@ _EVENT_TEXTS = {
     "sla_breached": gettext_noop("SLA target missed; the ticket was escalated"),
     "appeal_overdue": gettext_noop("The appeal was not decided in time"),
 }
+# The events the template had a sentence for (its other branch, the bare code, ends differently).
+_KNOWN_EVENTS = frozenset({"status_changed", "assigned", "rated", "merged_into", "merged_from", *_EVENT_TEXTS})
 
 
 def _data(message: Any, key: str) -> Any:
@@ -178,11 +181,6 @@ def _event_item(m: Any, show_names: bool) -> str:
     )
 
 
-_KNOWN_EVENTS = frozenset(
-    {"status_changed", "assigned", "rated", "merged_into", "merged_from", *_EVENT_TEXTS}
-)
-
-
 def _attachment_items(m: Any, ref: str) -> str:
     # The include of _attachments.html ended with the file's last newline, files or none.
     files = m.attachments.all()
@@ -195,9 +193,10 @@ def _attachment_items(m: Any, ref: str) -> str:
             url = _url("tickets:attachment", public_id=a.public_id, ref=ref)
             shown = f'<a href="{url}" rel="noopener">{name}</a>\n    '
         elif a.scan_state == "pending":
+            later = _("This file can be downloaded once the malware scan has checked it.")
             shown = (
                 f'<span>{name}</span> <span class="badge" data-placeholder="pending">{_("Pending scan")}</span> '
-                f'<span class="muted">{_("This file can be downloaded once the malware scan has checked it.")}</span>\n    '
+                f'<span class="muted">{later}</span>\n    '
             )
         else:
             threat = _(
@@ -238,7 +237,7 @@ def _message_item(m: Any, ticket_ref: str, new_ids: Any, show_names: bool) -> st
     body = f'<div class="body">{linebreaksbr(m.body, autoescape=True)}</div>' if m.body else ""
     return (
         f'\n  <li class="message {_e(m.kind)}{" staff" if staff else ""}{" new" if is_new else ""}"'
-        f'{" data-new" if is_new else ""}>\n'
+        f"{' data-new' if is_new else ''}>\n"
         '    <p class="meta">\n'
         f"      <strong>{who}</strong>\n"
         f"      {internal}\n"
