@@ -24,6 +24,7 @@ from django.utils.timezone import template_localtime  # type: ignore[attr-define
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from safedesk.accounts.models import Availability
 from safedesk.lib.templatetags.speed import cached_reverse, date
 
 register = template.Library()
@@ -61,10 +62,14 @@ def choice_options(choices: Iterable[tuple[Any, Any]], selected: Any = None) -> 
 @register.simple_tag
 def assignee_options(agents: Iterable[Any], assignee_id: Any) -> SafeString:
     """The assignee menu: each person's email and availability, the current assignee marked."""
+    # What get_availability_display() says, translated once per menu rather than per person
+    # (it rebuilds the choices mapping on every call).
+    labels = {value: _e(label) for value, label in Availability.choices}
     return mark_safe(  # noqa: S308  (every value is escaped)
         "".join(
             f'<option value="{_e(a.public_id)}" data-availability="{_e(a.availability)}"'
-            f"{_selected(assignee_id == a.pk)}>{_e(a.email)} · {_e(a.get_availability_display())}</option>"
+            f"{_selected(assignee_id == a.pk)}>{_e(a.email)} · "
+            f"{labels.get(a.availability) or _e(a.availability)}</option>"
             for a in agents
         )
     )
@@ -193,17 +198,19 @@ def _attachment_items(m: Any, ref: str) -> str:
             url = _url("tickets:attachment", public_id=a.public_id, ref=ref)
             shown = f'<a href="{url}" rel="noopener">{name}</a>\n    '
         elif a.scan_state == "pending":
+            pending = _("Pending scan")
             later = _("This file can be downloaded once the malware scan has checked it.")
             shown = (
-                f'<span>{name}</span> <span class="badge" data-placeholder="pending">{_("Pending scan")}</span> '
+                f'<span>{name}</span> <span class="badge" data-placeholder="pending">{pending}</span> '
                 f'<span class="muted">{later}</span>\n    '
             )
         else:
+            blocked = _("Blocked by scanner")
             threat = _(
                 "The malware scanner found a threat in “%(name)s”; the file was removed and cannot be downloaded."
             ) % {"name": name}
             shown = (
-                f'<span class="badge danger" data-placeholder="blocked">{_("Blocked by scanner")}</span> '
+                f'<span class="badge danger" data-placeholder="blocked">{blocked}</span> '
                 f'<span class="muted">{threat}</span>\n    '
             )
         items.append(
@@ -226,14 +233,18 @@ def _message_item(m: Any, ticket_ref: str, new_ids: Any, show_names: bool) -> st
         who = _e(author.display_name or author.email)
     else:
         who = ""
-    internal = f'<span class="badge">{_("Internal note")}</span>' if m.kind == "internal" else ""
-    new_badge = f'<span class="badge danger">{_("New")}</span>' if is_new else ""
+    # No _() inside the f-strings: makemessages does not look into them.
+    internal = new_badge = came_from = ""
+    if m.kind == "internal":
+        note = _("Internal note")
+        internal = f'<span class="badge">{note}</span>'
+    if is_new:
+        new = _("New")
+        new_badge = f'<span class="badge danger">{new}</span>'
     source = m.ticket_ref
-    came_from = (
-        f'<span class="badge">{_("from %(source)s") % {"source": _e(source)}}</span>'
-        if source and source != ticket_ref
-        else ""
-    )
+    if source and source != ticket_ref:
+        origin = _("from %(source)s") % {"source": _e(source)}
+        came_from = f'<span class="badge">{origin}</span>'
     body = f'<div class="body">{linebreaksbr(m.body, autoescape=True)}</div>' if m.body else ""
     return (
         f'\n  <li class="message {_e(m.kind)}{" staff" if staff else ""}{" new" if is_new else ""}"'
