@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from safedesk.accounts import services
-from safedesk.accounts.models import STAFF_ROLES, Role, Team, User
+from safedesk.accounts.models import Role, Team, User
 
 # The documented way to protect the default admin site without changing the URLconf.
 admin.site.__class__ = OTPAdminSite
@@ -57,7 +57,7 @@ class UserAdmin(ReadOnlyAdmin):
 class TeamForm(forms.ModelForm[Team]):
     staff = forms.ModelMultipleChoiceField(
         label=_("Members"),
-        queryset=User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("email"),
+        queryset=User.objects.active_staff(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

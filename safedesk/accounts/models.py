@@ -54,6 +54,13 @@ class UserManager(BaseUserManager["User"]):
         extra.setdefault("email_verified_at", timezone.now())
         return self.create_user(email, password, **extra)
 
+    def active_staff(self) -> models.QuerySet[User]:
+        """Active agents, supervisors and admins by email: the assignee menus on console pages.
+        Written as "not a customer" so that both databases answer from the partial index
+        `user_staff_email_idx` (with `role IN (...)` SQLite's planner, misled by the few role
+        values, walked the whole user table: 1.5 ms at 3,000 customers)."""
+        return self.filter(is_active=True).exclude(role=Role.CUSTOMER).order_by("email")
+
 
 class User(AbstractBaseUser, PermissionsMixin):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -86,7 +93,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
         # Staff lists (the assignee menu on every ticket page) filter by role among all
         # customers: without it, 43 ms of a sequential scan at 333,000 customers.
-        indexes = [models.Index(fields=["role", "email"], name="user_role_email_idx")]
+        indexes = [
+            models.Index(fields=["role", "email"], name="user_role_email_idx"),
+            models.Index(fields=["email"], condition=~models.Q(role="customer"), name="user_staff_email_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.email

@@ -30,6 +30,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja.renderers import JSONRenderer
 from ninja.responses import Status as HttpStatus
 
 from safedesk.accounts.apiauth import api_auth, api_user
@@ -224,6 +225,12 @@ def _priority_name(value: int) -> str:
         return str(value)
 
 
+def _render(request: HttpRequest, body: dict[str, Any], status: int = 200) -> HttpResponse:
+    """JSON as the API renders validated answers (its default renderer and encoder)."""
+    content = _JSON.render(request, body, response_status=status)
+    return HttpResponse(content, status=status, content_type=f"{_JSON.media_type}; charset={_JSON.charset}")
+
+
 def _summary(ticket: Ticket, viewer: User, *, staff: bool) -> dict[str, Any]:
     # A customer's own list is not joined to the requester (it is the viewer): use the viewer.
     requester = viewer if ticket.requester_id == viewer.pk else ticket.requester
@@ -342,6 +349,7 @@ def _requester_only(ticket: Ticket, user: User, message: str) -> None:
         raise PermissionDenied(message)
 
 
+_JSON = JSONRenderer()
 _ERRORS: dict[int, Any] = {400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody}
 _UPLOAD_ERRORS: dict[int, Any] = {**_ERRORS, 409: ErrorBody, 413: ErrorBody}
 
@@ -350,7 +358,7 @@ _UPLOAD_ERRORS: dict[int, Any] = {**_ERRORS, 409: ErrorBody, 413: ErrorBody}
 
 
 @router.get("", response={200: TicketPage, **_ERRORS}, summary="List tickets", **READ)
-def list_tickets(request: HttpRequest, params: Query[TicketFilters]) -> dict[str, Any]:
+def list_tickets(request: HttpRequest, params: Query[TicketFilters]) -> HttpResponse:
     """Newest first, `limit` per page. Customers get their own requests (the staff filters are
     ignored); staff get the inbox, by default every active ticket (`view=all`)."""
     user = _actor(request)
@@ -360,7 +368,11 @@ def list_tickets(request: HttpRequest, params: Query[TicketFilters]) -> dict[str
         page = selectors.inbox(user, flt, after=params.after, limit=params.limit)
     else:
         page = selectors.customer_tickets(user, after=params.after, limit=params.limit)
-    return {"results": [_summary(t, user, staff=staff) for t in page.tickets], "next_after": page.next_after}
+    body = {"results": [_summary(t, user, staff=staff) for t in page.tickets], "next_after": page.next_after}
+    # Rendered as built, not validated again: `_summary` fills exactly TicketSummary's fields, and
+    # re-validating 25 rows through the schema cost a sixth of the request. The answer is still
+    # checked against TicketPage in the tests (test_api).
+    return _render(request, body)
 
 
 @router.post("", response={201: TicketDetail, **_ERRORS}, summary="Create a ticket", **WRITE)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safedesk.accounts.decorators import role_required
-from safedesk.accounts.models import STAFF_ROLES, Role, Team, User
+from safedesk.accounts.models import Role, Team, User
 from safedesk.lib import markdown
 from safedesk.lib.errors import PermissionDenied, SafedeskError
 from safedesk.lib.net import client_ip
@@ -218,7 +218,7 @@ def _view_form(request: HttpRequest, view: SavedView, *, error: SafedeskError | 
         "categories": Category.choices,
         "priorities": Priority.choices,
         "teams": list(Team.objects.order_by("name")),
-        "agents": list(User.objects.filter(role__in=list(STAFF_ROLES), is_active=True).order_by("email")),
+        "agents": list(User.objects.active_staff()),
         "may_share": _me(request).has_role(Role.SUPERVISOR),
         "values": request.POST if error else {},
     }

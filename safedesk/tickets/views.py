@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safedesk.accounts.decorators import role_required
-from safedesk.accounts.models import STAFF_ROLES, Role, Team, User
+from safedesk.accounts.models import Role, Team, User
 from safedesk.helpcenter import selectors as hc_selectors
 from safedesk.helpcenter import services as hc_services
 from safedesk.lib import uploads
@@ -317,8 +317,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "statuses": Status.choices,
         "categories": Category.choices,
         "priorities": Priority.choices,
-        "agents": _agents(),
-        "teams": list(Team.objects.order_by("name")),
+        "agent_options": list(User.objects.active_staff().values_list("public_id", "email")),
+        "team_options": list(Team.objects.order_by("name").values_list("public_id", "name")),
         "may_share": user.has_role(Role.SUPERVISOR),
         "max_bulk": services.MAX_BULK,
         "query": query,
@@ -328,16 +328,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _agents() -> list[User]:
-    return list(User.objects.filter(role__in=list(STAFF_ROLES), is_active=True).order_by("email"))
+    return list(User.objects.active_staff())
 
 
 def _assignee_choices() -> list[User]:
     """The ticket page's assignee menu: the staff, with only what an option shows of them."""
-    return list(
-        User.objects.filter(role__in=list(STAFF_ROLES), is_active=True)
-        .only("public_id", "email", "availability")
-        .order_by("email")
-    )
+    return list(User.objects.active_staff().only("public_id", "email", "availability"))
 
 
 def _agent_page(

@@ -4,6 +4,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safedesk.accounts.tests.helpers import current_code, sign_in, verbs
@@ -112,3 +113,43 @@ def test_it_refuses_the_command_without_a_demo_device(alice, agent_sam) -> None:
     for email in ("alice@example.com", "sam@example.com", "nobody@example.com"):
         with pytest.raises(CommandError):
             call_command("totp", email)
+
+
+def test_it_closes_staff_pages_when_the_verified_device_goes_away(login, agent_sam, supervisor_ada) -> None:
+    """A session stays past the second factor only while its device exists, is confirmed and
+    belongs to the signed-in person (the middleware reads the device by key on each request)."""
+    inbox = reverse("tickets:inbox")
+    client = login(agent_sam)
+    assert client.get(inbox).status_code == 200
+    device = TOTPDevice.objects.get(user=agent_sam, confirmed=True)
+
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=False)
+    assert client.get(inbox).status_code == 302
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    client = login(agent_sam)
+    assert client.get(inbox).status_code == 200
+
+    TOTPDevice.objects.filter(pk=device.pk).update(user=supervisor_ada)
+    assert client.get(inbox).status_code == 302
+    TOTPDevice.objects.filter(pk=device.pk).update(user=agent_sam)
+    client = login(agent_sam)
+    assert client.get(inbox).status_code == 200
+
+    TOTPDevice.objects.filter(pk=device.pk).delete()
+    assert client.get(inbox).status_code == 302
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = "otp_totp.totpdevice/not-a-number"
+    session.save()
+    assert client.get(inbox).status_code == 302
+    session[DEVICE_ID_SESSION_KEY] = "no_such_app.device/1"
+    session.save()
+    assert client.get(inbox).status_code == 302
+
+
+def test_it_signs_out_a_deactivated_account_on_its_next_request(login, agent_sam, alice) -> None:
+    for user, page in ((agent_sam, reverse("tickets:inbox")), (alice, reverse("tickets:list"))):
+        client = login(user)
+        assert client.get(page).status_code == 200
+        type(user).objects.filter(pk=user.pk).update(is_active=False)
+        response = client.get(page)
+        assert response.status_code == 302 and reverse("accounts:login") in response["Location"]

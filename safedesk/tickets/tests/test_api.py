@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 
 from safedesk.tickets import services
+from safedesk.tickets.api import TicketPage, TicketSummary
 from safedesk.tickets.models import Appeal, ChainLink, Message, Status, Ticket
 
 URL = "/api/v1/tickets"
@@ -230,6 +231,13 @@ def test_it_lists_the_inbox_for_staff(alice: Any, bob: Any, agent_sam: Any, logi
 
     body = client.get(URL).json()  # view "all", the active statuses
     assert [t["ref"] for t in body["results"]] == [second.ref, first.ref]
+    # The list is rendered without validation: it must still be exactly what its schema says.
+    mine = login(alice).get(URL).json()
+    assert [t["ref"] for t in mine["results"]] == [first.ref]
+    for page in (body, mine):
+        TicketPage.model_validate(page)
+        assert set(page) == set(TicketPage.model_fields)
+        assert all(set(row) == set(TicketSummary.model_fields) for row in page["results"])
     by_ref = {t["ref"]: t for t in body["results"]}
     assert by_ref[first.ref]["requester_email"] == "alice@example.com"
     assert by_ref[second.ref]["requester"] == str(bob.public_id) and by_ref[second.ref]["priority"] == "urgent"
