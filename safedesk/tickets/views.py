@@ -332,6 +332,11 @@ def _agents() -> list[User]:
     return list(User.objects.active_staff())
 
 
+def _assignee_choices() -> list[User]:
+    """The ticket page's assignee menu: the staff, with only what an option shows of them."""
+    return list(User.objects.active_staff().only("public_id", "email", "availability"))
+
+
 def _agent_page(
     request: HttpRequest,
     ticket: Ticket,
@@ -361,11 +366,11 @@ def _agent_page(
         "others": selectors.other_tickets_of(ticket),
         "merged_into": ticket.merged_into if ticket.merged_into_id else None,
         "next_statuses": [(s, Status(s).label) for s in Status.values if s in AGENT_TRANSITIONS[ticket.status]],
-        "agents": _agents(),
+        "agents": _assignee_choices(),
         "teams": list(Team.objects.order_by("name")),
         "categories": Category.choices,
         "priorities": Priority.choices,
-        "macros": selectors.macros_for(me),
+        "macros": selectors.macros_for(me, fields=selectors.MACRO_PICKER_FIELDS),
         "present": presence.others(ticket.ref, me),
         "heartbeat": presence.HEARTBEAT_SECONDS,
         "error": error,
@@ -378,7 +383,7 @@ def _agent_page(
 @require_GET
 @role_required(Role.AGENT)
 def agent_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    ticket = selectors.access_ticket(request.user, ref)
+    ticket = selectors.access_ticket(request.user, ref, related=selectors.AGENT_PAGE_RELATED)
     if request.GET.get("macro"):
         # The macro picker without JavaScript: the page again with the macro in the reply box.
         macro = selectors.access_macro(request.user, request.GET["macro"], for_use=True)

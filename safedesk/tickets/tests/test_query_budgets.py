@@ -22,8 +22,9 @@ TX = "0x" + "cd" * 32
 # User and (staff) OTP device are the first queries of every signed-in request (the session
 # comes from the cache: SESSION_ENGINE cached_db, read from the database only on a miss). The
 # inbox adds its page, the saved views, the agents and the teams of the bulk-assign form; a
-# ticket's thread is the merged-in tickets, the messages, their files, the links and appeals;
-# the agent page adds the other tickets, the agents, the teams and the macros.
+# ticket's thread is the messages (and, after a merge, the merged-in tickets and their
+# messages), their files, the links and appeals; the agent page adds the other tickets, the
+# agents, the teams and the macros.
 STAFF_PAGES = {
     "/agent/tickets/?view=all": 6,
     "/agent/tickets/?view=mine": 6,
@@ -35,10 +36,10 @@ STAFF_PAGES = {
     "/api/v1/tickets?view=all": 3,
     "/api/v1/tickets?view=mine&limit=100": 3,
 }
-STAFF_DETAIL = {"/agent/tickets/{ref}/": 12, "/api/v1/tickets/{ref}": 8}
+STAFF_DETAIL = {"/agent/tickets/{ref}/": 11, "/api/v1/tickets/{ref}": 7}
 SUPERVISOR_PAGES = {"/agent/appeals/": 3}
 CUSTOMER_PAGES = {"/tickets/": 2, "/api/v1/tickets": 2}
-CUSTOMER_DETAIL = {"/tickets/{ref}/": 7, "/api/v1/tickets/{ref}": 7}
+CUSTOMER_DETAIL = {"/tickets/{ref}/": 6, "/api/v1/tickets/{ref}": 6}
 
 
 def _busy_desk(count: int, customers: list[Any], agent: Any) -> list[Ticket]:
