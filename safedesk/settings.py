@@ -98,6 +98,10 @@ ROOT_URLCONF = "safedesk.urls"
 WSGI_APPLICATION = "safedesk.wsgi.application"
 ASGI_APPLICATION = "safedesk.asgi.application"
 
+# templates.W003 flags the deliberate `i18n` mapping below; safedesk.W004 (lib/checks.py) reports
+# any other template-library name that two modules claim.
+SILENCED_SYSTEM_CHECKS = ["templates.W003"]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

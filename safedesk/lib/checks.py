@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register()
@@ -62,3 +63,27 @@ def _files_origin_problems(config: Any) -> list[Any]:
             )
         ]
     return []
+
+
+# settings.TEMPLATES maps `{% load i18n %}` to our module on purpose, which Django's own
+# templates.W003 reports (and is silenced for, in settings); this check reports every other
+# tag-library name that two modules claim, as W003 would.
+_DELIBERATE = {"i18n": {"django.templatetags.i18n", "safedesk.lib.templatetags.fast_i18n"}}
+
+
+@register(Tags.templates)
+def template_library_names(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    from django.template.backends.django import get_template_tag_modules
+
+    claimed: dict[str, set[str]] = defaultdict(set)
+    for name, path in get_template_tag_modules():
+        claimed[name].add(path)
+    engines: list[dict[str, Any]] = list(settings.TEMPLATES)
+    for engine in engines:
+        for name, path in engine.get("OPTIONS", {}).get("libraries", {}).items():
+            claimed[name].add(path)
+    return [
+        Warning(f"{name!r} is used for several template tag modules: {', '.join(sorted(paths))}", id="safedesk.W004")
+        for name, paths in sorted(claimed.items())
+        if len(paths) > 1 and paths != _DELIBERATE.get(name)
+    ]

@@ -47,3 +47,13 @@ def test_it_follows_the_active_language() -> None:
     with translation.override("en"):
         english = page.render(Context({}))
     assert english == "Sign out" and chinese != english and chinese.strip()
+
+
+def test_it_reports_other_template_library_names_claimed_twice(settings: object) -> None:
+    from safedesk.lib.checks import template_library_names
+
+    assert template_library_names() == []  # the deliberate i18n mapping only
+    templates = [dict(settings.TEMPLATES[0])]  # type: ignore[attr-defined]
+    templates[0]["OPTIONS"] = {**templates[0]["OPTIONS"], "libraries": {"static": "safedesk.lib.templatetags.speed"}}
+    settings.TEMPLATES = templates  # type: ignore[attr-defined]
+    assert [w.id for w in template_library_names()] == ["safedesk.W004"]
