@@ -10,7 +10,6 @@ import threading
 
 from django_tasks_db.management.commands.db_worker import Worker
 
-from safedesk.jobs.mail import close_kept_connection
 from safedesk.jobs.periodic import Scheduler
 
 logger = logging.getLogger("safedesk.jobs")
@@ -42,8 +41,6 @@ class EmbeddedWorker:
             self.worker.run()
         except Exception:  # the thread must never die silently
             logger.exception("embedded job worker stopped")
-        finally:
-            close_kept_connection()
 
     def start(self) -> None:
         self.thread.start()

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from safedesk.jobs.mail import close_kept_connection
 from safedesk.jobs.periodic import Scheduler
 from safedesk.jobs.runner import make_worker
 
@@ -27,4 +26,3 @@ class Command(BaseCommand):
             worker.run()
         finally:
             scheduler.stop()
-            close_kept_connection()
