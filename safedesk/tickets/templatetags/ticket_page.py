@@ -49,17 +49,6 @@ def _url(view_name: str, **kwargs: Any) -> str:
 
 
 @register.simple_tag
-def choice_options(choices: Iterable[tuple[Any, Any]], selected: Any = None) -> SafeString:
-    """`<option>`s of (value, label) pairs, the one equal to `selected` marked."""
-    return mark_safe(  # noqa: S308  (every value and label is escaped above)
-        "".join(
-            f'<option value="{_e(value)}"{_selected(selected == value)}>{_e(label)}</option>'
-            for value, label in choices
-        )
-    )
-
-
-@register.simple_tag
 def assignee_options(agents: Iterable[Any], assignee_id: Any) -> SafeString:
     """The assignee menu: each person's email and availability, the current assignee marked."""
     # What get_availability_display() says, translated once per menu rather than per person
