@@ -63,11 +63,16 @@ def test_it_uploads_downloads_refuses_and_blocks_files(
         page.click("form.card button[type=submit]")
     ref = page.url.rstrip("/").rsplit("/", 1)[1]
     assert ref.startswith("T-")
-    # The scanner runs in the worker: wait until the clean files have links.
+    # The scanner runs in the worker, one job per file in no set order: wait until no file
+    # is still pending (two clean files with links, the third blocked).
     deadline = time.monotonic() + 30
-    while page.locator(".attachment a").count() < 2 and time.monotonic() < deadline:
+    while (
+        page.locator(".attachment a").count() < 2
+        or page.locator("[data-placeholder=pending]").count() > 0
+    ) and time.monotonic() < deadline:
         time.sleep(0.5)
         page.reload()
+    assert page.locator("[data-placeholder=pending]").count() == 0
     assert page.locator(".attachment a").count() == 2
     with page.expect_download() as download_info:
         page.click("text=截图 1.png")
