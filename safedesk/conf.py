@@ -57,6 +57,10 @@ VARIABLES: dict[str, str] = {
     "SAFEDESK_PROBE_WINDOW": "seconds of the probe window (one security event per client and kind in it)",
     "SAFEDESK_TEST_DATABASE_URL": "PostgreSQL URL for the second run of the test suite",
     "SAFEDESK_LOG_LEVEL": "log level of the safedesk loggers",
+    "SAFEDESK_DB_PREPARE_THRESHOLD": (
+        "PostgreSQL: executions of one statement on a connection after which it is prepared on the server;"
+        " 0 binds parameters in the client and prepares nothing (e.g. behind a transaction-pooling proxy)"
+    ),
 }
 
 
@@ -154,6 +158,7 @@ class Config:
     probe_threshold: int
     probe_window_seconds: int
     log_level: str
+    db_prepare_threshold: int
     upload_max_file_mb: int
     upload_max_message_mb: int
     upload_max_files: int
@@ -261,6 +266,7 @@ def load() -> Config:
         probe_threshold=_int("SAFEDESK_PROBE_THRESHOLD", 10),
         probe_window_seconds=_int("SAFEDESK_PROBE_WINDOW", 600),
         log_level=_get("SAFEDESK_LOG_LEVEL", "INFO") or "INFO",
+        db_prepare_threshold=_int("SAFEDESK_DB_PREPARE_THRESHOLD", 5),
         upload_max_file_mb=_positive("SAFEDESK_UPLOAD_MAX_FILE_MB", 10),
         upload_max_message_mb=_positive("SAFEDESK_UPLOAD_MAX_MESSAGE_MB", 25),
         upload_max_files=_positive("SAFEDESK_UPLOAD_MAX_FILES", 10),

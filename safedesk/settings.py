@@ -154,6 +154,13 @@ else:
             "OPTIONS": dict(_db.options),
         }
     )
+    if CONFIG.db_prepare_threshold > 0:
+        # Parameters bound on the server, and a statement run this often on one connection is
+        # prepared there: PostgreSQL then plans it once instead of on every request, which halves
+        # its CPU per page (docs/decisions/0005-postgresql-prepared-statements.md).
+        DATABASES["default"]["OPTIONS"].update(
+            {"server_side_binding": True, "prepare_threshold": CONFIG.db_prepare_threshold}
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -196,7 +203,7 @@ if CONFIG.embedded and not CONFIG.redis_url:
     }
     CHANNEL_LAYERS: dict[str, dict[str, Any]] = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CONFIG.redis_url}}
+    CACHES = {"default": {"BACKEND": "safedesk.lib.cache.RedisCache", "LOCATION": CONFIG.redis_url}}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -209,9 +216,9 @@ else:
 # Redis outage neither fails every signed-in page nor, on a failed cache delete, lets a
 # signed-out session come back from Redis later (CASES.md F2).
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
+    "safedesk.accounts.sessions.cached_db"
     if CACHES["default"]["BACKEND"].endswith("LocMemCache")
-    else "django.contrib.sessions.backends.db"
+    else "safedesk.accounts.sessions.db"
 )
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

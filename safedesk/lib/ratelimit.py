@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from typing import Any
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -50,14 +48,12 @@ def _counts(keys: list[str], window: int) -> list[int]:
     return counts
 
 
-_local = threading.local()
-
-
 def _redis_counts(backend: RedisCache, keys: list[str], ttl: int) -> list[int]:
     """All counters in one round trip: per key, create it with its expiry if it is new, then
     increment, inside MULTI/EXEC so no counter can lose its expiry. (Django's cache API would
     take three round trips per key: add, then incr, which first checks that the key exists.)"""
-    client = _redis_client(backend)
+    # The cache's own client over its connection pool (safedesk.lib.cache keeps one per pool).
+    client = backend._cache.get_client(write=True)
     pipe = client.pipeline(transaction=True)
     for key in keys:
         full = backend.make_and_validate_key(key)
@@ -65,17 +61,3 @@ def _redis_counts(backend: RedisCache, keys: list[str], ttl: int) -> list[int]:
         pipe.incr(full)
     replies = pipe.execute()
     return [int(n) for n in replies[1::2]]
-
-
-def _redis_client(backend: RedisCache) -> Any:
-    """One client per thread and process, made on first use (after a server's fork), over the
-    cache's own connection pool: building a client per call is what Django's backend does and
-    costs more than the round trip."""
-    client = getattr(_local, "client", None)
-    if client is None or getattr(_local, "backend", None) is not backend:
-        import redis
-
-        pools: Any = backend._cache  # Django's client object; its pools are what cache calls use
-        client = redis.Redis(connection_pool=pools._get_connection_pool(write=True))
-        _local.client, _local.backend = client, backend
-    return client

@@ -283,7 +283,7 @@ def _message(message: Message, ref: str) -> dict[str, Any]:
         "author_name": (author.display_name or "") if author else "",
         "from_staff": bool(author and author.role in STAFF_ROLES),
         "created_at": message.created_at,
-        "attachments": [_attachment(a, ref, message) for a in message.attachments.all()],
+        "attachments": [_attachment(a, ref, message) for a in selectors.message_files(message)],
         "ticket": ref,
     }
 

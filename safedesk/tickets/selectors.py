@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safedesk.accounts.models import STAFF_ROLES, Role, Team, User
+from safedesk.lib.db import Frozen
 from safedesk.lib.errors import InvalidInput, NotFound
 from safedesk.search import selectors as search_selectors
 from safedesk.tickets.models import (
@@ -128,11 +129,8 @@ def thread(ticket: Ticket, *, viewer: User, sources: list[int] | None = None) ->
     own thread. `sources`: the ids of those merged tickets when the caller knows them (none for
     a ticket it has just created)."""
     staff = is_staff(viewer)
-    query = Message.objects.select_related("author").only(*THREAD_FIELDS)
-    if not staff:
-        # Customers see replies and their request's progress, not our internal bookkeeping.
-        query = query.exclude(kind=MessageKind.INTERNAL).exclude(kind=MessageKind.EVENT, event__in=STAFF_EVENTS)
-    rows = list(query.filter(ticket_id=ticket.pk))
+    query = _thread_query(staff)
+    rows = _thread_rows(ticket.pk, key=staff, build_args=(staff,))
     for row in rows:
         row.ticket_ref = ticket.ref  # type: ignore[attr-defined]  # (the ticket each message was written on)
     # merge_tickets writes a "merged_from" event into this thread, in the transaction that sets
@@ -147,8 +145,39 @@ def thread(ticket: Ticket, *, viewer: User, sources: list[int] | None = None) ->
     # Sorted here, not by ORDER BY: a thread is a few dozen rows, and Django matches an ORDER BY
     # against every selected column when it builds the query (a fifth of this call's time).
     rows.sort(key=_pk)
-    prefetch_related_objects(rows, Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    if sources:
+        prefetch_related_objects(
+            rows, Prefetch("attachments", queryset=Attachment.objects.order_by("id"), to_attr="files")
+        )
+    else:
+        # Every file of this thread is on this ticket: one frozen query by ticket, shared out
+        # (files of messages the viewer does not see, internal notes for a customer, stay out).
+        by_message: dict[int, list[Attachment]] = {}
+        for file in _ticket_files(ticket.pk):
+            by_message.setdefault(file.message_id, []).append(file)
+        for row in rows:
+            row.files = by_message.get(row.pk, [])  # type: ignore[attr-defined]
     return rows
+
+
+def _thread_query(staff: bool) -> QuerySet[Message]:
+    query = Message.objects.select_related("author").only(*THREAD_FIELDS)
+    if not staff:
+        # Customers see replies and their request's progress, not our internal bookkeeping.
+        query = query.exclude(kind=MessageKind.INTERNAL).exclude(kind=MessageKind.EVENT, event__in=STAFF_EVENTS)
+    return query
+
+
+_thread_rows: Frozen[Message] = Frozen(lambda staff, ticket_id: _thread_query(staff).filter(ticket_id=ticket_id), int)
+_ticket_files: Frozen[Attachment] = Frozen(
+    lambda ticket_id: Attachment.objects.filter(ticket_id=ticket_id).order_by("id"), int
+)
+
+
+def message_files(message: Message) -> list[Attachment]:
+    """A message's files: those `thread` attached to it, or read now (a message just written)."""
+    files = getattr(message, "files", None)
+    return list(message.attachments.order_by("id")) if files is None else list(files)
 
 
 def _pk(row: Any) -> int:
@@ -194,12 +223,18 @@ def pending_scans(*, limit: int = 100) -> list[str]:
     ]
 
 
+_chain_links: Frozen[ChainLink] = Frozen(
+    lambda ticket_id: ChainLink.objects.filter(ticket_id=ticket_id).order_by("id"), int
+)
+_appeals_of: Frozen[Appeal] = Frozen(lambda ticket_id: Appeal.objects.filter(ticket_id=ticket_id).order_by("id"), int)
+
+
 def chain_links(ticket: Ticket) -> list[ChainLink]:
-    return list(ChainLink.objects.filter(ticket=ticket).order_by("id"))
+    return _chain_links(ticket.pk)
 
 
 def appeals_of(ticket: Ticket) -> list[Appeal]:
-    return list(Appeal.objects.filter(ticket=ticket).order_by("id"))
+    return _appeals_of(ticket.pk)
 
 
 # ---- lists with keyset pagination ------------------------------------------------------------
@@ -258,7 +293,7 @@ def _after_id(query: QuerySet[Ticket], after: Any) -> int | None:
     return int(found)
 
 
-def _page(query: QuerySet[Ticket], after: Any, limit: Any) -> Page:
+def _page_size(limit: Any) -> int:
     try:
         size = int(limit) if limit not in (None, "") else DEFAULT_PAGE
     except (TypeError, ValueError, OverflowError):
@@ -267,13 +302,22 @@ def _page(query: QuerySet[Ticket], after: Any, limit: Any) -> Page:
         raise InvalidInput(
             _("A page holds from 1 to %(max)d items.") % {"max": MAX_PAGE}, code="invalid_limit", field="limit"
         )
-    after_id = _after_id(query, after)
-    if after_id is not None:
-        query = query.filter(id__lt=after_id)
-    rows = list(query.order_by("-id")[: size + 1])
+    return size
+
+
+def _paged(rows: list[Ticket], size: int) -> Page:
+    """`rows` holds up to one more than the page: whether it does says if a next page exists."""
     more = len(rows) > size
     rows = rows[:size]
     return Page(tickets=rows, next_after=rows[-1].ref if more and rows else None)
+
+
+def _page(query: QuerySet[Ticket], after: Any, limit: Any) -> Page:
+    size = _page_size(limit)
+    after_id = _after_id(query, after)
+    if after_id is not None:
+        query = query.filter(id__lt=after_id)
+    return _paged(list(query.order_by("-id")[: size + 1]), size)
 
 
 def customer_tickets(user: User, *, after: Any = None, limit: Any = None) -> Page:
@@ -337,28 +381,58 @@ def clean_filter(params: Any) -> InboxFilter:
     )
 
 
-def inbox(user: User, flt: InboxFilter, *, after: Any = None, limit: Any = None) -> Page:
-    """An agent's inbox view, newest first, paged by reference (keyset: fast at any depth)."""
+# The views whose list query depends on nothing but the viewer, the statuses and the page
+# position: run as frozen queries (the SQL compiled once per shape).
+_FROZEN_VIEWS = ("mine", "unassigned", "team", "all")
+
+
+def _inbox_base(view: str, statuses: Sequence[str], user_id: int) -> QuerySet[Ticket]:
     query = (
         Ticket.objects.filter(confirmed_at__isnull=False)
         .select_related("requester", "assignee", "team")
         .only(*LIST_FIELDS)
     )
-    statuses = list(flt.statuses) or [str(s) for s in ACTIVE_STATUSES]
-    if flt.view == "mine":
-        query = query.filter(assignee=user)
-    elif flt.view == "unassigned":
+    if view == "mine":
+        query = query.filter(assignee_id=user_id)
+    elif view == "unassigned":
         query = query.filter(assignee__isnull=True)
-    elif flt.view == "team":
-        query = query.filter(team__in=user.teams.all())
-    elif flt.view == "breaching":
+    elif view == "team":
+        query = query.filter(team__in=Team.objects.filter(members=user_id))
+    elif view == "breaching":
         # Past due or due within the hour (sla.BREACHING_SOON), not paused.
         query = query.filter(sla_due_at__lte=timezone.now() + BREACHING_SOON)
-    elif flt.view == "appeals_open":
+    elif view == "appeals_open":
         query = query.filter(appeals__status=AppealStatus.OPEN)
-        statuses = list(flt.statuses)
     if statuses:
         query = query.filter(status__in=statuses)
+    return query
+
+
+def _inbox_page_query(
+    view: str, statuses: tuple[str, ...], paged: bool, size: int, user_id: int, after_id: int
+) -> QuerySet[Ticket]:
+    query = _inbox_base(view, statuses, user_id)
+    if paged:
+        query = query.filter(id__lt=after_id)
+    return query.order_by("-id")[: size + 1]
+
+
+_inbox_pages: Frozen[Ticket] = Frozen(_inbox_page_query, int, int)
+
+
+def inbox(user: User, flt: InboxFilter, *, after: Any = None, limit: Any = None) -> Page:
+    """An agent's inbox view, newest first, paged by reference (keyset: fast at any depth)."""
+    statuses = tuple(flt.statuses) or tuple(str(s) for s in ACTIVE_STATUSES)
+    if flt.view == "appeals_open":
+        statuses = tuple(flt.statuses)
+    query = _inbox_base(flt.view, statuses, user.pk)
+    plain = not (flt.priority is not None or flt.category or flt.team or flt.assignee or flt.tag or flt.text)
+    if plain and flt.view in _FROZEN_VIEWS:
+        size = _page_size(limit)
+        after_id = _after_id(query, after)
+        # One shape per set of statuses, however the request orders or repeats them.
+        shape = (flt.view, tuple(sorted(set(statuses))), after_id is not None, size)
+        return _paged(_inbox_pages(user.pk, after_id or 0, key=shape, build_args=shape), size)
     if flt.priority is not None:
         query = query.filter(priority=flt.priority)
     if flt.category is not None:
@@ -391,15 +465,22 @@ def _uuid(value: str, name: str) -> str:
         raise InvalidInput(_("The filter value is not valid."), code="invalid_filter", field=name) from None
 
 
-def other_tickets_of(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
-    """The requester's other tickets, shown beside a ticket in the agent console (the reference,
-    the subject and the status: the agent page and the merge page read only those)."""
-    return list(
-        Ticket.objects.filter(requester_id=ticket.requester_id, confirmed_at__isnull=False)
-        .exclude(pk=ticket.pk)
+def _other_tickets_query(limit: int, requester_id: int, ticket_id: int) -> QuerySet[Ticket]:
+    return (
+        Ticket.objects.filter(requester_id=requester_id, confirmed_at__isnull=False)
+        .exclude(pk=ticket_id)
         .only("ref", "subject", "status")
         .order_by("-id")[:limit]
     )
+
+
+_other_tickets: Frozen[Ticket] = Frozen(_other_tickets_query, int, int)
+
+
+def other_tickets_of(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
+    """The requester's other tickets, shown beside a ticket in the agent console (the reference,
+    the subject and the status: the agent page and the merge page read only those)."""
+    return _other_tickets(ticket.requester_id, ticket.pk, key=limit, build_args=(limit,))
 
 
 APPEAL_SORTS = ("due", "created")
@@ -473,12 +554,21 @@ def macros_for(user: User, *, include_inactive: bool = False, fields: Sequence[s
     reads only those columns (e.g. MACRO_PICKER_FIELDS)."""
     if not is_staff(user):
         return []
-    query = Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user))
+    shape = (include_inactive, tuple(fields))
+    found = _macros(user.pk, key=shape, build_args=shape)
+    return sorted(found, key=lambda m: (m.owner_id is not None, not m.active, m.name.lower()))
+
+
+def _macros_query(include_inactive: bool, fields: tuple[str, ...], user_id: int) -> QuerySet[Macro]:
+    query = Macro.objects.filter(Q(owner__isnull=True) | Q(owner_id=user_id))
     if fields:
         query = query.only(*fields)
     if not include_inactive:
         query = query.filter(active=True)
-    return sorted(query, key=lambda m: (m.owner_id is not None, not m.active, m.name.lower()))
+    return query
+
+
+_macros: Frozen[Macro] = Frozen(_macros_query, int)
 
 
 def access_macro(user: Any, public_id: Any, *, for_use: bool = False) -> Macro:
@@ -493,17 +583,51 @@ def access_macro(user: Any, public_id: Any, *, for_use: bool = False) -> Macro:
     return macro
 
 
+# ---- the console's menus (the same SQL on every page: frozen, compiled once) -------------------
+
+_staff_options: Frozen[Any] = Frozen(lambda: User.objects.active_staff().values_list("public_id", "email"))
+_team_options: Frozen[Any] = Frozen(lambda: Team.objects.order_by("name").values_list("public_id", "name"))
+_assignee_choices: Frozen[User] = Frozen(lambda: User.objects.active_staff().only("public_id", "email", "availability"))
+_all_teams: Frozen[Team] = Frozen(lambda: Team.objects.order_by("name"))
+
+
+def staff_options() -> list[tuple[uuid.UUID, str]]:
+    """(public id, email) of the active staff, by email: the assignee filter and bulk menus."""
+    return _staff_options()
+
+
+def team_options() -> list[tuple[uuid.UUID, str]]:
+    """(public id, name) of every team, by name."""
+    return _team_options()
+
+
+def assignee_choices() -> list[User]:
+    """The ticket page's assignee menu: the active staff, with only what an option shows."""
+    return _assignee_choices()
+
+
+def all_teams() -> list[Team]:
+    return _all_teams()
+
+
 # ---- saved views -------------------------------------------------------------------------------
 
 MAX_SAVED_VIEWS = 50
+
+
+def _saved_views_query(user_id: int) -> QuerySet[SavedView]:
+    query = SavedView.objects.filter(Q(owner_id=user_id) | Q(team__in=Team.objects.filter(members=user_id)))
+    return query.select_related("team").order_by("name", "id")[: MAX_SAVED_VIEWS * 2]
+
+
+_saved_views: Frozen[SavedView] = Frozen(_saved_views_query, int)
 
 
 def saved_views_for(user: User) -> list[SavedView]:
     """The inbox sidebar: the user's own views and those shared with one of their teams."""
     if not is_staff(user):
         return []
-    query = SavedView.objects.filter(Q(owner=user) | Q(team__in=user.teams.all())).select_related("team")
-    return list(query.order_by("name", "id")[: MAX_SAVED_VIEWS * 2])
+    return _saved_views(user.pk)
 
 
 def shared_views(user: User) -> list[SavedView]:

@@ -84,28 +84,29 @@ def _setup() -> _Setup:
     return setup
 
 
-def calendar_row_for(ticket: Ticket) -> BusinessCalendar | None:
+def calendar_row_for(ticket: Ticket, setup: _Setup | None = None) -> BusinessCalendar | None:
     """The calendar row that counts this ticket's time: its team's, else the default one."""
-    setup = _setup()
+    setup = setup or _setup()
     found: BusinessCalendar | None = None
     if ticket.team_id is not None:
         found = setup.team_calendars.get(ticket.team_id)
     return found if found is not None else setup.default_calendar
 
 
-def calendar_for(ticket: Ticket) -> businesstime.Calendar:
-    return _usable(calendar_row_for(ticket))
+def calendar_for(ticket: Ticket, setup: _Setup | None = None) -> businesstime.Calendar:
+    setup = setup or _setup()
+    return _usable(calendar_row_for(ticket, setup), setup)
 
 
 def default_calendar() -> businesstime.Calendar:
     """The default calendar (appeals are counted on it: the supervisors' queue is not a team's)."""
-    return _usable(_setup().default_calendar)
+    setup = _setup()
+    return _usable(setup.default_calendar, setup)
 
 
-def _usable(found: BusinessCalendar | None) -> businesstime.Calendar:
+def _usable(found: BusinessCalendar | None, setup: _Setup) -> businesstime.Calendar:
     if found is None:
         return businesstime.Calendar.always()
-    setup = _setup()
     if found.pk in setup.parsed:
         return setup.parsed[found.pk]
     try:
@@ -127,9 +128,11 @@ def _valid_tz(name: str) -> bool:
     return True
 
 
-def policy_for(ticket: Ticket) -> SlaPolicy | None:
+def policy_for(ticket: Ticket, setup: _Setup | None = None) -> SlaPolicy | None:
     candidates = [
-        p for p in _setup().policies if p.priority in (ticket.priority, None) and p.category in (ticket.category, "")
+        p
+        for p in (setup or _setup()).policies
+        if p.priority in (ticket.priority, None) and p.category in (ticket.category, "")
     ]
     ranked = sorted(candidates, key=lambda p: (p.priority is None, p.category == "", p.pk))
     return ranked[0] if ranked else None
@@ -182,9 +185,11 @@ def _new_cycle(ticket: Ticket, *targets: str) -> None:
 def start(ticket: Ticket, now: datetime) -> list[str]:
     """On creation or confirmation (and when priority, category or team change): pick the
     policy, set the clocks of the targets not yet met, counted from the ticket's confirmation."""
-    policy = policy_for(ticket)
+    # One look at the set-up's version for the whole start (in scale-out each is a cache read).
+    setup = _setup()
+    policy = policy_for(ticket, setup)
     ticket.sla_policy = policy
-    cal = calendar_for(ticket)
+    cal = calendar_for(ticket, setup)
     # A guest's ticket counts from its confirmation: until then nobody may work it.
     created = ticket.confirmed_at or ticket.created_at or now
     if policy is None:

@@ -318,8 +318,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "statuses": Status.choices,
         "categories": Category.choices,
         "priorities": Priority.choices,
-        "agent_options": list(User.objects.active_staff().values_list("public_id", "email")),
-        "team_options": list(Team.objects.order_by("name").values_list("public_id", "name")),
+        "agent_options": selectors.staff_options(),
+        "team_options": selectors.team_options(),
         "may_share": user.has_role(Role.SUPERVISOR),
         "max_bulk": services.MAX_BULK,
         "query": query,
@@ -334,7 +334,7 @@ def _agents() -> list[User]:
 
 def _assignee_choices() -> list[User]:
     """The ticket page's assignee menu: the staff, with only what an option shows of them."""
-    return list(User.objects.active_staff().only("public_id", "email", "availability"))
+    return selectors.assignee_choices()
 
 
 def _agent_page(
@@ -367,7 +367,7 @@ def _agent_page(
         "merged_into": ticket.merged_into if ticket.merged_into_id else None,
         "next_statuses": [(s, Status(s).label) for s in Status.values if s in AGENT_TRANSITIONS[ticket.status]],
         "agents": _assignee_choices(),
-        "teams": list(Team.objects.order_by("name")),
+        "teams": selectors.all_teams(),
         "categories": Category.choices,
         "priorities": Priority.choices,
         "macros": selectors.macros_for(me, fields=selectors.MACRO_PICKER_FIELDS),

@@ -28,3 +28,15 @@ def test_it_answers_none_for_a_missing_key() -> None:
     assert row_by_pk(Team, team.pk) == team
     assert row_by_pk(Team, team.pk + 1000) is None
     assert row_by_pk(User, 10**9) is None
+
+
+def test_it_answers_none_for_a_key_that_cannot_be_one() -> None:
+    assert row_by_pk(User, "not-a-number") is None
+
+
+def test_it_reads_a_second_factor_device_by_its_32_bit_key(agent_sam: Any) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=agent_sam)
+    row = row_by_pk(TOTPDevice, device.pk)
+    assert row is not None and row.pk == device.pk and row.key == device.key and row.user_id == agent_sam.pk

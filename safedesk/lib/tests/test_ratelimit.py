@@ -29,7 +29,7 @@ def backend(request: Any, settings: Any) -> Iterator[str]:
             pytest.skip("no Redis on 127.0.0.1:6379")
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "safedesk.lib.cache.RedisCache",
                 "LOCATION": "redis://127.0.0.1:6379/14",
                 "KEY_PREFIX": "safedesk-ratelimit-test",
             }

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_noop
 
 from safedesk.accounts.models import Availability
 from safedesk.lib.templatetags.speed import cached_reverse, date
+from safedesk.tickets import selectors
 
 register = template.Library()
 
@@ -177,7 +178,7 @@ def _event_item(m: Any, show_names: bool) -> str:
 
 def _attachment_items(m: Any, ref: str) -> str:
     # The include of _attachments.html ended with the file's last newline, files or none.
-    files = m.attachments.all()
+    files = selectors.message_files(m)
     if not files:
         return "\n"
     items = []

@@ -67,8 +67,7 @@ def test_it_uploads_downloads_refuses_and_blocks_files(
     # is still pending (two clean files with links, the third blocked).
     deadline = time.monotonic() + 30
     while (
-        page.locator(".attachment a").count() < 2
-        or page.locator("[data-placeholder=pending]").count() > 0
+        page.locator(".attachment a").count() < 2 or page.locator("[data-placeholder=pending]").count() > 0
     ) and time.monotonic() < deadline:
         time.sleep(0.5)
         page.reload()
