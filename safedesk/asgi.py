@@ -16,3 +16,9 @@ django_http = WsgiHttp(get_wsgi_application())
 from safedesk.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({"http": django_http, "websocket": URLRouter(websocket_urlpatterns)})
+
+from safedesk.lib.heap import settle  # noqa: E402
+
+# Everything the server needs is loaded now (`safedesk serve` warms the search dictionary up
+# before it imports this module): freeze it, so that collections skip it (see the module).
+settle()

@@ -12,3 +12,8 @@ from safedesk.search.warmup import warm_up  # noqa: E402
 
 # Each web worker loads the segmenter's dictionary before its first request, not during it.
 warm_up()
+
+from safedesk.lib.heap import settle  # noqa: E402
+
+# Then freezes what it has loaded: collections skip it (see the module).
+settle()

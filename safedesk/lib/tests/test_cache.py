@@ -3,23 +3,14 @@ Django's (on a real Redis; skipped when none answers on 127.0.0.1:6379)."""
 
 from __future__ import annotations
 
-import socket
 import threading
 
 import pytest
 
 from safedesk.lib.cache import RedisCache
+from safedesk.lib.tests.redis_server import redis_up
 
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+pytestmark = pytest.mark.skipif(not redis_up(), reason="no Redis on 127.0.0.1:6379")
 
 
 def _backend() -> RedisCache:

@@ -3,7 +3,6 @@ scale-out cache; skipped when no Redis answers on 127.0.0.1:6379)."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,20 +11,13 @@ from django.core.cache import caches
 
 from safedesk.lib import ratelimit
 from safedesk.lib.errors import RateLimited
-
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
+from safedesk.lib.tests.redis_server import redis_up
 
 
 @pytest.fixture(params=["locmem", "redis"])
 def backend(request: Any, settings: Any) -> Iterator[str]:
     if request.param == "redis":
-        if not _redis_up():
+        if not redis_up():
             pytest.skip("no Redis on 127.0.0.1:6379")
         settings.CACHES = {
             "default": {
