@@ -217,7 +217,7 @@ def _view_form(request: HttpRequest, view: SavedView, *, error: SafedeskError | 
         "statuses": Status.choices,
         "categories": Category.choices,
         "priorities": Priority.choices,
-        "teams": list(Team.objects.order_by("name")),
+        "teams": selectors.all_teams(),
         "agents": list(User.objects.active_staff()),
         "may_share": _me(request).has_role(Role.SUPERVISOR),
         "values": request.POST if error else {},

@@ -129,7 +129,6 @@ def thread(ticket: Ticket, *, viewer: User, sources: list[int] | None = None) ->
     own thread. `sources`: the ids of those merged tickets when the caller knows them (none for
     a ticket it has just created)."""
     staff = is_staff(viewer)
-    query = _thread_query(staff)
     rows = _thread_rows(ticket.pk, key=staff, build_args=(staff,))
     for row in rows:
         row.ticket_ref = ticket.ref  # type: ignore[attr-defined]  # (the ticket each message was written on)
@@ -141,7 +140,8 @@ def thread(ticket: Ticket, *, viewer: User, sources: list[int] | None = None) ->
     if sources:
         kinds = [MessageKind.PUBLIC, MessageKind.INTERNAL] if staff else [MessageKind.PUBLIC]
         # ticket_ref: a merged message shows the ticket it came from.
-        rows += query.filter(ticket_id__in=sources, kind__in=kinds).annotate(ticket_ref=F("ticket__ref"))
+        merged = _thread_query(staff).filter(ticket_id__in=sources, kind__in=kinds)
+        rows += merged.annotate(ticket_ref=F("ticket__ref"))
     # Sorted here, not by ORDER BY: a thread is a few dozen rows, and Django matches an ORDER BY
     # against every selected column when it builds the query (a fifth of this call's time).
     rows.sort(key=_pk)
@@ -425,14 +425,15 @@ def inbox(user: User, flt: InboxFilter, *, after: Any = None, limit: Any = None)
     statuses = tuple(flt.statuses) or tuple(str(s) for s in ACTIVE_STATUSES)
     if flt.view == "appeals_open":
         statuses = tuple(flt.statuses)
-    query = _inbox_base(flt.view, statuses, user.pk)
     plain = not (flt.priority is not None or flt.category or flt.team or flt.assignee or flt.tag or flt.text)
     if plain and flt.view in _FROZEN_VIEWS:
         size = _page_size(limit)
-        after_id = _after_id(query, after)
+        # The page position is looked up among what the view shows (the ORM query, built only then).
+        after_id = _after_id(_inbox_base(flt.view, statuses, user.pk), after) if after not in (None, "") else None
         # One shape per set of statuses, however the request orders or repeats them.
         shape = (flt.view, tuple(sorted(set(statuses))), after_id is not None, size)
         return _paged(_inbox_pages(user.pk, after_id or 0, key=shape, build_args=shape), size)
+    query = _inbox_base(flt.view, statuses, user.pk)
     if flt.priority is not None:
         query = query.filter(priority=flt.priority)
     if flt.category is not None:

@@ -332,11 +332,6 @@ def _agents() -> list[User]:
     return list(User.objects.active_staff())
 
 
-def _assignee_choices() -> list[User]:
-    """The ticket page's assignee menu: the staff, with only what an option shows of them."""
-    return selectors.assignee_choices()
-
-
 def _agent_page(
     request: HttpRequest,
     ticket: Ticket,
@@ -366,7 +361,7 @@ def _agent_page(
         "others": selectors.other_tickets_of(ticket),
         "merged_into": ticket.merged_into if ticket.merged_into_id else None,
         "next_statuses": [(s, Status(s).label) for s in Status.values if s in AGENT_TRANSITIONS[ticket.status]],
-        "agents": _assignee_choices(),
+        "agents": selectors.assignee_choices(),
         "teams": selectors.all_teams(),
         "categories": Category.choices,
         "priorities": Priority.choices,
