@@ -98,7 +98,7 @@ ROOT_URLCONF = "safedesk.urls"
 WSGI_APPLICATION = "safedesk.wsgi.application"
 ASGI_APPLICATION = "safedesk.asgi.application"
 
-# templates.W003 flags the deliberate `i18n` mapping below; safedesk.W004 (lib/checks.py) reports
+# templates.W003 flags the deliberate `i18n` and `static` mappings below; safedesk.W004 (lib/checks.py) reports
 # any other template-library name that two modules claim.
 SILENCED_SYSTEM_CHECKS = ["templates.W003"]
 
@@ -118,7 +118,11 @@ TEMPLATES = [
             # Faster {% url %} and |date with the same output (see the module).
             "builtins": ["safedesk.lib.templatetags.speed"],
             # {% load i18n %} with a {% translate %} that keeps each literal's output (see it).
-            "libraries": {"i18n": "safedesk.lib.templatetags.fast_i18n"},
+            "libraries": {
+                "i18n": "safedesk.lib.templatetags.fast_i18n",
+                # {% load static %} with a {% static %} that remembers each path's URL (see it).
+                "static": "safedesk.lib.templatetags.fast_static",
+            },
         },
     }
 ]
@@ -126,7 +130,9 @@ TEMPLATES = [
 _db = CONFIG.database
 DATABASES: dict[str, dict[str, Any]] = {
     "default": {
-        "ENGINE": _db.engine,
+        # PostgreSQL through Django's backend with timestamps parsed by psycopg's compiled loader
+        # (safedesk/lib/postgresql/base.py).
+        "ENGINE": "safedesk.lib.postgresql" if _db.engine == "django.db.backends.postgresql" else _db.engine,
         "NAME": _db.name,
     }
 }

@@ -69,20 +69,33 @@ TICKET_RELATED = ("requester", "assignee", "team", "sla_policy")
 AGENT_PAGE_RELATED = ("requester", "sla_policy")
 
 
+def _access_query(related: tuple[str, ...], staff: bool, ref: str, requester_id: int) -> QuerySet[Ticket]:
+    query = Ticket.objects.select_related(*related).filter(ref=ref, confirmed_at__isnull=False)
+    if not staff:
+        query = query.filter(requester_id=requester_id)
+    # Not .first(): the reference is unique, and the ORDER BY id that .first() adds costs a
+    # tenth of this query's Python time (Django hashes every selected column to match it).
+    return query[:1]
+
+
+# Reading a ticket to show it, one shape per (related rows, staff or not): compiled once.
+_access: Frozen[Ticket] = Frozen(_access_query, str, int)
+
+
 def access_ticket(user: Any, ref: Any, *, for_write: bool = False, related: Sequence[str] = TICKET_RELATED) -> Ticket:
     # Every refusal is marked as a probe (counted per person, one security event per burst);
     # malformed, unknown and someone else's references are refused alike.
     if not _valid_ref(ref) or not getattr(user, "is_authenticated", False) or not user.is_active:
         raise NotFound.probing(PROBE_TICKET, _probe_ref(ref))
-    query = Ticket.objects.select_related(*related).filter(ref=ref.upper(), confirmed_at__isnull=False)
-    if not is_staff(user):
-        query = query.filter(requester=user)
+    related = tuple(related)
+    staff = is_staff(user)
     if for_write:
+        query = _access_query(related, staff, ref.upper(), user.pk)
         # Lock the ticket row only: PostgreSQL cannot lock the nullable side of the outer joins.
-        query = query.select_for_update(of=("self",))
-    # Not .first(): the reference is unique, and the ORDER BY id that .first() adds costs a
-    # tenth of this query's Python time (Django hashes every selected column to match it).
-    ticket = next(iter(query[:1]), None)
+        ticket = next(iter(query.select_for_update(of=("self",))), None)
+    else:
+        found = _access(ref.upper(), user.pk, key=(related, staff), build_args=(related, staff))
+        ticket = found[0] if found else None
     if ticket is None:
         raise NotFound.probing(PROBE_TICKET, _probe_ref(ref))
     return ticket

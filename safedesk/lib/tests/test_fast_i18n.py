@@ -52,7 +52,7 @@ def test_it_follows_the_active_language() -> None:
 def test_it_reports_other_template_library_names_claimed_twice(settings: object) -> None:
     from safedesk.lib.checks import template_library_names
 
-    assert template_library_names() == []  # the deliberate i18n mapping only
+    assert template_library_names() == []  # the deliberate i18n and static mappings only
     templates = [dict(settings.TEMPLATES[0])]  # type: ignore[attr-defined]
     templates[0]["OPTIONS"] = {**templates[0]["OPTIONS"], "libraries": {"static": "safedesk.lib.templatetags.speed"}}
     settings.TEMPLATES = templates  # type: ignore[attr-defined]

@@ -127,6 +127,29 @@ def test_it_reads_the_console_menus_and_side_lists_like_the_orm(desk: dict[str, 
     assert selectors.saved_views_for(alice) == []
 
 
+def test_it_reads_a_ticket_for_its_page_like_the_orm(desk: dict[str, Any], alice: Any, bob: Any) -> None:
+    from safedesk.lib.errors import NotFound
+
+    mine = desk["tickets"][1]  # alice's, assigned to olga
+    assert mine.requester_id == alice.pk
+    for viewer in (desk["sam"], alice):
+        for related in (selectors.TICKET_RELATED, selectors.AGENT_PAGE_RELATED, ()):
+            got = selectors.access_ticket(viewer, mine.ref, related=related)
+            want = Ticket.objects.select_related(*related).get(pk=mine.pk)
+            assert _row(got) == _row(want)
+            assert got.__dict__.keys() >= {f.attname for f in Ticket._meta.concrete_fields}
+            assert set(got._state.fields_cache) == set(want._state.fields_cache)
+    # the customer shape filters by requester: bob is refused alice's ticket, as any probe is
+    with pytest.raises(NotFound):
+        selectors.access_ticket(bob, mine.ref)
+    # the write path locks through the ORM and gives the same row
+    from django.db import transaction
+
+    with transaction.atomic():
+        locked = selectors.access_ticket(desk["sam"], mine.ref, for_write=True)
+    assert _row(locked) == _row(selectors.access_ticket(desk["sam"], mine.ref))
+
+
 def test_it_refuses_slots_it_cannot_bind() -> None:
     with pytest.raises(ImproperlyConfigured):
         Frozen(lambda when: Ticket.objects.filter(created_at__lt=when), float)(1.0)
