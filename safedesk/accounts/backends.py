@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
@@ -9,12 +10,20 @@ from django.contrib.auth.backends import ModelBackend
 from safedesk.accounts.models import User
 from safedesk.lib.db import row_by_pk
 
+# The signed-in user as SessionDeviceMiddleware read it together with the session's second-factor
+# device (one query for both), for the request being handled: (user id, user).
+read_with_device: contextvars.ContextVar[tuple[int, User] | None] = contextvars.ContextVar(
+    "safedesk_user_read_with_device", default=None
+)
+
 
 class AccountBackend(ModelBackend):
     """Sign-in and permissions as ModelBackend; `get_user` (run on every signed-in request) reads
     the row by primary key with SQL written once instead of a query compiled each time. The same
-    checks follow: an inactive account gets no user."""
+    checks follow: an inactive account gets no user. When the request's middleware has already
+    read this user together with the session's device, that row is used."""
 
     def get_user(self, user_id: Any) -> User | None:
-        user = row_by_pk(User, user_id)
+        ready = read_with_device.get()
+        user = ready[1] if ready is not None and ready[0] == user_id else row_by_pk(User, user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
