@@ -98,8 +98,8 @@ ROOT_URLCONF = "safedesk.urls"
 WSGI_APPLICATION = "safedesk.wsgi.application"
 ASGI_APPLICATION = "safedesk.asgi.application"
 
-# templates.W003 flags the deliberate `i18n` and `static` mappings below; safedesk.W004 (lib/checks.py) reports
-# any other template-library name that two modules claim.
+# templates.W003 flags the deliberate `i18n` and `static` mappings below; safedesk.W004
+# (lib/checks.py) reports any other template-library name that two modules claim.
 SILENCED_SYSTEM_CHECKS = ["templates.W003"]
 
 TEMPLATES = [

@@ -10,11 +10,9 @@ from django.contrib.auth.backends import ModelBackend
 from safedesk.accounts.models import User
 from safedesk.lib.db import row_by_pk
 
-# The signed-in user as SessionDeviceMiddleware read it together with the session's second-factor
-# device (one query for both), for the request being handled: (user id, user).
-read_with_device: contextvars.ContextVar[tuple[int, User] | None] = contextvars.ContextVar(
-    "safedesk_user_read_with_device", default=None
-)
+# The second-factor device SessionDeviceMiddleware read together with its user (one query for
+# both), for the request being handled; its `user` is the signed-in user's row.
+read_with_device: contextvars.ContextVar[Any] = contextvars.ContextVar("safedesk_device_with_user", default=None)
 
 
 class AccountBackend(ModelBackend):
@@ -25,5 +23,5 @@ class AccountBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> User | None:
         ready = read_with_device.get()
-        user = ready[1] if ready is not None and ready[0] == user_id else row_by_pk(User, user_id)
+        user = ready.user if ready is not None and ready.user_id == user_id else row_by_pk(User, user_id)
         return user if user is not None and self.user_can_authenticate(user) else None

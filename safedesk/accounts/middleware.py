@@ -3,7 +3,6 @@ device of a session read cheaply."""
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Callable
 from typing import Any
 
@@ -44,9 +43,6 @@ _device_with_user: Frozen[TOTPDevice] = Frozen(
     int,
 )
 
-# The device read with its user for the request being verified (per request: contextvars).
-_ready_device: contextvars.ContextVar[TOTPDevice | None] = contextvars.ContextVar("safedesk_ready_device", default=None)
-
 
 class SessionDeviceMiddleware(OTPMiddleware):
     """django-otp's middleware (a session is verified only while the device it was verified
@@ -61,43 +57,42 @@ class SessionDeviceMiddleware(OTPMiddleware):
     Without such a row (no device, another user's, another device type) each is read alone."""
 
     def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
-        device = self._read_device_with_user(request)
-        tokens = (
-            _ready_device.set(device),
-            read_with_device.set((device.user_id, device.user) if device is not None else None),
-        )
+        token = read_with_device.set(self._read_device_with_user(request))
         try:
             return super()._verify_user_sync(request, user)
         finally:
-            read_with_device.reset(tokens[1])
-            _ready_device.reset(tokens[0])
+            read_with_device.reset(token)
 
-    def _read_device_with_user(self, request: HttpRequest) -> TOTPDevice | None:
-        session = getattr(request, "session", None)
-        if session is None:
-            return None
-        persistent_id = session.get(DEVICE_ID_SESSION_KEY)
-        user_key = session.get(SESSION_KEY)
-        if not persistent_id or user_key is None:
-            return None
-        label, _, key = self._normalize_persistent_id(persistent_id).rpartition("/")
-        if label != TOTPDevice._meta.label_lower:
-            return None
-        try:
-            device_pk, user_pk = int(key), int(user_key)
-        except (TypeError, ValueError):
-            return None
-        found = _device_with_user(device_pk, user_pk)
-        return found[0] if found else None
-
-    def _device_from_persistent_id(self, persistent_id: str) -> Any:
+    def _device_key(self, persistent_id: str) -> tuple[type[Device], int] | None:
         label, _, key = self._normalize_persistent_id(persistent_id).rpartition("/")
         try:
             model = apps.get_model(label)
             pk = int(key)
         except (ValueError, LookupError):
             return None
-        ready = _ready_device.get()
+        return (model, pk) if issubclass(model, Device) else None
+
+    def _read_device_with_user(self, request: HttpRequest) -> TOTPDevice | None:
+        session = getattr(request, "session", None)
+        if session is None:
+            return None
+        persistent_id, user_key = session.get(DEVICE_ID_SESSION_KEY), session.get(SESSION_KEY)
+        found = self._device_key(persistent_id) if persistent_id else None
+        if found is None or found[0] is not TOTPDevice or user_key is None:
+            return None
+        try:
+            user_pk = int(user_key)
+        except (TypeError, ValueError):
+            return None
+        rows = _device_with_user(found[1], user_pk)
+        return rows[0] if rows else None
+
+    def _device_from_persistent_id(self, persistent_id: str) -> Any:
+        found = self._device_key(persistent_id)
+        if found is None:
+            return None
+        model, pk = found
+        ready = read_with_device.get()
         if ready is not None and model is TOTPDevice and ready.pk == pk:
             return ready
-        return row_by_pk(model, pk) if issubclass(model, Device) else None
+        return row_by_pk(model, pk)

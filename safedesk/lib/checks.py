@@ -66,8 +66,8 @@ def _files_origin_problems(config: Any) -> list[Any]:
 
 
 # settings.TEMPLATES maps `{% load i18n %}` and `{% load static %}` to our modules on purpose,
-# which Django's own templates.W003 reports (and is silenced for, in settings); this check reports every other
-# tag-library name that two modules claim, as W003 would.
+# which Django's own templates.W003 reports (and is silenced for, in settings); this check
+# reports every other tag-library name that two modules claim, as W003 would.
 _DELIBERATE = {
     "i18n": {"django.templatetags.i18n", "safedesk.lib.templatetags.fast_i18n"},
     "static": {"django.templatetags.static", "safedesk.lib.templatetags.fast_static"},

@@ -3,9 +3,10 @@
 Every page renders the same header: the navigation, the language and availability forms and
 the account links, about sixty template nodes that read the signed-in user through its lazy
 proxy. Measured on this project's machine it cost ~0.6 ms of a ~2.7 ms inbox render. What it
-shows depends only on the language, the kind of visitor (anonymous, customer, agent, supervisor
-or admin), the agent's availability and the URL configuration; three values change per request:
-the CSRF field, the current path (the forms' `next`) and the signed-in name. So
+shows depends only on the language, the kind of visitor (anonymous, customer, agent, or
+supervisor and admin alike), the agent's availability and the URL configuration; three values
+change per request: the CSRF field, the current path (the forms' `next`) and the signed-in
+name. So
 `templates/_topbar.html` is rendered once per (language, kind, availability, URLconf, script
 prefix) with markers in those three places, split at the markers, and each request joins the
 pieces with its own three values, escaped. The output is what rendering the template would give.
@@ -29,7 +30,7 @@ _MARK = "\x1fslot:{}\x1f"
 _MARK_RE = re.compile("\x1fslot:(csrf|next|who)\x1f")
 _SLOTS = {name: mark_safe(_MARK.format(name)) for name in ("csrf", "next", "who")}  # noqa: S308  (constants)
 _LEAD_ROLES = frozenset({"supervisor", "admin"})
-# languages × 5 kinds × 3 availabilities × URLconfs: a few dozen entries
+# languages × 4 kinds × 3 availabilities × URLconfs: a few dozen entries
 _kept: dict[tuple[Any, ...], list[str]] = {}
 _MAX_KEPT = 1_000
 

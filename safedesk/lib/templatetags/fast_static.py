@@ -2,9 +2,9 @@
 (settings.TEMPLATES maps `{% load static %}` here, so every template gets it unchanged).
 
 Each `{% static %}` asks the storage for the URL again (a path join and quoting; ~50 µs each
-under the profiler on this project's machine); base.html has four on every page. The URL depends only on the path, the
-storage and STATIC_URL, none of which change while the process runs, so it is computed once per
-(path, STATIC_URL). Everything else of the library is Django's own.
+under the profiler on this project's machine); base.html has four on every page. The URL
+depends only on the path, the storage and STATIC_URL, none of which change while the process
+runs, so it is computed once per (path, STATIC_URL). Everything else of the library is Django's own.
 """
 
 from __future__ import annotations
