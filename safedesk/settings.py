@@ -261,7 +261,7 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 TASKS: dict[str, dict[str, Any]] = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "email"]}
+    "default": {"BACKEND": "safedesk.jobs.backend.DatabaseBackend", "QUEUES": ["default", "email"]}
 }
 
 if CONFIG.email_host:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from safedesk.accounts import apikeys
 from safedesk.accounts.models import ApiToken, Role, User
+from safedesk.lib.db import Frozen
 from safedesk.lib.errors import InvalidInput, NotFound
 
 OWN_TOKENS_SHOWN = 100
@@ -97,3 +98,13 @@ def token_for(raw: str) -> ApiToken | None:
     if not token.is_usable():
         return None
     return token
+
+
+_by_email: Frozen[User] = Frozen(lambda email: User.objects.filter(email=email).order_by("pk")[:1], str)
+
+
+def user_by_email(address: str) -> User | None:
+    """The account of a normalised address (`services.normalize_email`), or None. Guest
+    submissions look the requester up on every request."""
+    found = _by_email(address)
+    return found[0] if found else None

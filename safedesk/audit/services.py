@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import models, transaction
 
 from safedesk.audit.models import AuditEvent
+from safedesk.lib.db import insert
 
 # Keys whose values are never written to the audit log.
 _SECRET_KEYS = re.compile(r"pass(word)?|secret|token|otp|code|key|seed|phrase|mnemonic", re.IGNORECASE)
@@ -38,13 +39,13 @@ def record(
     ip: str = "",
 ) -> AuditEvent:
     event = unsaved(verb, actor=actor, target=target, target_ref=target_ref, target_type=target_type, data=data, ip=ip)
-    event.save(force_insert=True)
+    insert(event)
     return event
 
 
 def record_all(events: list[AuditEvent]) -> None:
     """Several events of one change (made with `unsaved`) in one INSERT, in their order."""
-    AuditEvent.objects.bulk_create(events)
+    insert(*events)
 
 
 def unsaved(

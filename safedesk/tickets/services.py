@@ -26,12 +26,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safedesk.accounts import selectors as account_selectors
 from safedesk.accounts import services as account_services
 from safedesk.accounts.models import STAFF_ROLES, Availability, Role, Team, User
 from safedesk.audit.models import AuditEvent
 from safedesk.audit.services import record, record_all, unsaved
 from safedesk.jobs.enqueue import enqueue
 from safedesk.lib import chain, ratelimit, uploads
+from safedesk.lib.db import insert
 from safedesk.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied, SafedeskError
 from safedesk.lib.ids import new_ref
 from safedesk.lib.text import clean_text
@@ -311,10 +313,11 @@ def _new_ticket(
     )
     sla.start(ticket, now)  # the clocks go into the INSERT: no second write of the new row
     try:
-        ticket.save(force_insert=True)
+        insert(ticket)
     except IntegrityError as exc:
         raise _RefTaken(ref, exc) from exc
-    first = Message.objects.create(ticket=ticket, author=author or requester, kind=MessageKind.PUBLIC, body=clean.body)
+    first = Message(ticket=ticket, author=author or requester, kind=MessageKind.PUBLIC, body=clean.body)
+    insert(first)
     _attach(ticket, first, checked, names, uploader=author or requester)
     if clean.links:
         ChainLink.objects.bulk_create(
@@ -446,7 +449,7 @@ def _customer_for(address: str, *, language: str) -> tuple[User | None, list[Aud
     """The active customer account of this address (created if there is none), or None when the
     address belongs to staff or to a deactivated account: those never become requesters. With
     the audit event of a new account, for the caller to write with its own (`record_all`)."""
-    user = User.objects.filter(email=address).first()
+    user = account_selectors.user_by_email(address)
     if user is not None:
         return (user if user.is_active and user.role == Role.CUSTOMER else None), []
     try:

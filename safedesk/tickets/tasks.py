@@ -21,6 +21,7 @@ from django_tasks import task
 
 from safedesk.accounts.models import STAFF_ROLES, Role, User
 from safedesk.jobs.mail import send_templated_email
+from safedesk.lib.db import Frozen
 
 
 def _site_url(path: str) -> str:
@@ -66,16 +67,23 @@ _NOTICE_TICKET_FIELDS = ("ref", "confirmed_at", "confirm_nonce")
 _NOTICE_PERSON_FIELDS = ("email", "language", "is_active", "display_name")
 
 
-def _ticket_for_notice(ref: str, person: str) -> Any:
-    """The ticket with its `person` ("requester" or "assignee"), or None."""
+def _notice_query(person: str, ref: str) -> Any:
     from safedesk.tickets.models import Ticket
 
     fields = [*_NOTICE_TICKET_FIELDS, person, *(f"{person}__{name}" for name in _NOTICE_PERSON_FIELDS)]
-    # `ref` is unique: get() needs no ORDER BY (first() would sort by id).
-    try:
-        return Ticket.objects.select_related(person).only(*fields).get(ref=ref)
-    except Ticket.DoesNotExist:
-        return None
+    # `ref` is unique: no ORDER BY needed.
+    return Ticket.objects.select_related(person).only(*fields).filter(ref=ref)
+
+
+_notice_rows: Frozen[Any] = Frozen(_notice_query, str)
+
+
+def _ticket_for_notice(ref: str, person: str) -> Any:
+    """The ticket with its `person` ("requester" or "assignee"), or None."""
+    if person not in {"requester", "assignee"}:
+        raise ValueError(person)
+    found = _notice_rows(ref, key=person, build_args=(person,))
+    return found[0] if found else None
 
 
 @task(queue_name="email")

@@ -1,0 +1,123 @@
+"""The job worker claims and finishes each job in one statement (`jobs.runner`): the same order,
+the same row changes and the same failure records as django-tasks-db's own worker."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+from django_tasks import task
+from django_tasks_db.models import DBTaskResult
+
+from safedesk.jobs.runner import claim_next, finish_successful, make_worker
+
+RAN: list[str] = []
+
+
+@task()
+def remember(value: str) -> str:
+    RAN.append(value)
+    return value.upper()
+
+
+@task()
+def explode(value: str) -> None:
+    raise RuntimeError(f"broken job {value}")
+
+
+def _job(name: str, *, priority: int = 0, after: Any = None, func: Any = remember) -> DBTaskResult:
+    chosen = func.using(priority=priority, run_after=after)
+    return chosen.enqueue(name).db_result
+
+
+@pytest.mark.django_db
+def test_it_claims_in_the_packages_order_and_skips_jobs_not_due() -> None:
+    low = _job("low", priority=-5)
+    high = _job("high", priority=5)
+    later = _job("later", priority=10, after=timezone.now() + timedelta(hours=1))
+    first = claim_next("w-1")
+    assert first is not None and first.pk == high.pk
+    assert first.status == "RUNNING" and first.worker_ids == ["w-1"]
+    assert first.args_kwargs == {"args": ["high"], "kwargs": {}}
+    assert first.started_at is not None and first.started_at.tzinfo is not None
+    second = claim_next("w-2")
+    assert second is not None and second.pk == low.pk
+    assert claim_next("w-3") is None  # "later" is not due, the others are taken
+    stored = {j.pk: j for j in DBTaskResult.objects.all()}
+    assert stored[high.pk].status == "RUNNING" and stored[high.pk].worker_ids == ["w-1"]
+    assert stored[low.pk].worker_ids == ["w-2"]
+    assert stored[later.pk].status == "READY" and stored[later.pk].worker_ids == []
+
+
+@pytest.mark.django_db
+def test_it_appends_the_worker_to_earlier_attempts() -> None:
+    job = _job("again")
+    DBTaskResult.objects.filter(pk=job.pk).update(worker_ids=["old-worker"])
+    claimed = claim_next("new-worker")
+    assert claimed is not None and claimed.worker_ids == ["old-worker", "new-worker"]
+    assert DBTaskResult.objects.get(pk=job.pk).worker_ids == ["old-worker", "new-worker"]
+
+
+@pytest.mark.django_db
+def test_it_finishes_a_job_as_set_successful_does() -> None:
+    ours, theirs = _job("a"), _job("b")
+    for job in (ours, theirs):
+        job.claim("w")
+    finish_successful(ours, {"sent": 1})
+    theirs.set_successful({"sent": 1})
+    a, b = DBTaskResult.objects.get(pk=ours.pk), DBTaskResult.objects.get(pk=theirs.pk)
+    assert (a.status, a.return_value, a.exception_class_path, a.traceback) == ("SUCCESSFUL", {"sent": 1}, "", "")
+    assert (a.status, a.return_value, a.exception_class_path, a.traceback) == (
+        b.status,
+        b.return_value,
+        b.exception_class_path,
+        b.traceback,
+    )
+    assert a.finished_at is not None and a.started_at is not None and a.finished_at >= a.started_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_runs_jobs_records_results_and_failures_then_stops() -> None:
+    RAN.clear()
+    ok = _job("one")
+    bad = _job("two", func=explode)
+    ok2 = _job("three")
+    make_worker(max_tasks=3, interval=0).run()
+    assert sorted(RAN) == ["one", "three"]
+    rows = {j.pk: j for j in DBTaskResult.objects.all()}
+    assert rows[ok.pk].status == "SUCCESSFUL" and rows[ok.pk].return_value == "ONE"
+    assert rows[ok2.pk].status == "SUCCESSFUL"
+    assert rows[bad.pk].status == "FAILED"
+    assert rows[bad.pk].exception_class_path == "builtins.RuntimeError"
+    assert "broken job two" in rows[bad.pk].traceback
+    # Batch mode (max_tasks given) returns once nothing is ready.
+    make_worker(max_tasks=5, interval=0).run()
+    assert sorted(RAN) == ["one", "three"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks race only on PostgreSQL")
+def test_it_never_gives_one_job_to_two_workers() -> None:
+    jobs = {str(_job(f"j{i}").pk) for i in range(40)}
+    got: dict[str, list[str]] = {"a": [], "b": []}
+    start = threading.Barrier(2)
+
+    def drain(name: str) -> None:
+        try:
+            start.wait()
+            while (job := claim_next(name)) is not None:
+                got[name].append(str(job.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=drain, args=(n,)) for n in got]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    claimed = got["a"] + got["b"]
+    assert sorted(claimed) == sorted(jobs)  # every job once, none twice

@@ -1,0 +1,139 @@
+"""Planned inserts (`safedesk.lib.db.insert`): one INSERT written once per model, database and row
+count. A row written this way must equal the row the ORM writes for the same instance, column by
+column, on SQLite and on PostgreSQL, and the instance must come back as the ORM leaves it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Model, signals
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult, get_date_max
+
+from safedesk.audit.models import AuditEvent
+from safedesk.lib import db as libdb
+from safedesk.lib.db import insert
+from safedesk.tickets.models import Message, MessageKind, Ticket
+
+pytestmark = pytest.mark.django_db
+
+DUE = timezone.now().replace(microsecond=123456) + timedelta(hours=4)
+# Columns the database or the clock fills differently for two rows written one after the other.
+VARYING = {"id", "ref", "public_id", "created_at", "updated_at", "enqueued_at"}
+
+
+def _columns(model: type[Model], pk: Any) -> dict[str, Any]:
+    row = model._default_manager.filter(pk=pk).values().get()
+    return {k: v for k, v in row.items() if k not in VARYING}
+
+
+def _ticket(requester: Any, ref: str) -> Ticket:
+    return Ticket(
+        ref=ref,
+        requester=requester,
+        subject="提币 stuck · withdrawal",
+        tags=["usdt", "提现"],
+        language="en",
+        confirm_nonce="ab" * 16,
+        sla_breached=["first_response"],
+        message_count=1,
+        first_response_due=DUE,
+    )
+
+
+def test_it_writes_the_row_the_orm_writes(alice: Any) -> None:
+    ours, theirs = _ticket(alice, "T-PLANNED1"), _ticket(alice, "T-PLANNED2")
+    with CaptureQueriesContext(connection) as ctx:
+        insert(ours)
+    theirs.save(force_insert=True)
+    assert len(ctx.captured_queries) == 1
+    assert isinstance(ours.pk, int) and ours.pk != theirs.pk
+    assert ours._state.adding is False and ours._state.db == "default"
+    assert ours.created_at is not None and ours.updated_at is not None  # auto_now(_add) filled
+    assert _columns(Ticket, ours.pk) == _columns(Ticket, theirs.pk)
+    assert Ticket.objects.get(pk=ours.pk).tags == ["usdt", "提现"]
+
+
+def test_it_writes_uuid_json_and_foreign_keys_as_the_orm_does(alice: Any) -> None:
+    ticket = _ticket(alice, "T-PLANNED3")
+    insert(ticket)
+    ours = Message(ticket=ticket, author=alice, kind=MessageKind.PUBLIC, body="账户 锁定", data={"k": [1, "二"]})
+    theirs = Message(ticket=ticket, author=alice, kind=MessageKind.PUBLIC, body="账户 锁定", data={"k": [1, "二"]})
+    insert(ours)
+    theirs.save(force_insert=True)
+    assert _columns(Message, ours.pk) == _columns(Message, theirs.pk)
+    assert Message.objects.get(pk=ours.pk).public_id == ours.public_id
+
+
+def test_it_writes_several_rows_in_one_statement_in_their_order() -> None:
+    events = [AuditEvent(verb=f"test.v{i}", target_type="x", target_ref=str(i), data={"i": i}) for i in range(3)]
+    with CaptureQueriesContext(connection) as ctx:
+        insert(*events)
+    assert len(ctx.captured_queries) == 1
+    keys = [e.pk for e in events]
+    assert keys == sorted(keys)
+    assert [AuditEvent.objects.get(pk=k).verb for k in keys] == ["test.v0", "test.v1", "test.v2"]
+
+
+def test_it_keeps_the_preset_key_and_runs_save_signals_for_one_row() -> None:
+    seen: list[tuple[str, Any]] = []
+
+    def pre(sender: Any, instance: Any, **kw: Any) -> None:
+        seen.append(("pre", instance._state.adding))
+
+    def post(sender: Any, instance: Any, created: bool, **kw: Any) -> None:
+        seen.append(("post", created))
+
+    signals.pre_save.connect(pre, sender=DBTaskResult)
+    signals.post_save.connect(post, sender=DBTaskResult)
+    try:
+        key = uuid.uuid4()
+        job: DBTaskResult = DBTaskResult(
+            id=key, args_kwargs={"args": ["T-1"], "kwargs": {}}, task_path="x.y", backend_name="default"
+        )
+        insert(job)
+    finally:
+        signals.pre_save.disconnect(pre, sender=DBTaskResult)
+        signals.post_save.disconnect(post, sender=DBTaskResult)
+    assert seen == [("pre", True), ("post", True)]
+    row = DBTaskResult.objects.get(pk=key)
+    # django-tasks-db's own pre_save receiver ran too: no run_after means "any time".
+    assert row.run_after == get_date_max()
+    assert row.args_kwargs == {"args": ["T-1"], "kwargs": {}} and row.status == "READY"
+
+
+def test_it_refuses_sql_expressions_and_writes_nothing(alice: Any) -> None:
+    ticket = _ticket(alice, "T-PLANNED4")
+    ticket.message_count = F("message_count") + 1
+    before = Ticket.objects.count()
+    with pytest.raises(TypeError):
+        insert(ticket)
+    assert Ticket.objects.count() == before
+
+
+def test_it_raises_the_integrity_error_of_a_taken_unique_value(alice: Any) -> None:
+    insert(_ticket(alice, "T-PLANNED5"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(_ticket(alice, "T-PLANNED5"))
+    assert Ticket.objects.filter(ref="T-PLANNED5").count() == 1
+
+
+def test_it_refuses_mixed_models_and_unsaved_related_rows(alice: Any) -> None:
+    with pytest.raises(TypeError):
+        insert(AuditEvent(verb="a"), Message(body="b"))
+    unsaved_ticket = _ticket(alice, "T-PLANNED6")
+    with pytest.raises(ValueError):
+        insert(Message(ticket=unsaved_ticket, body="x"))
+    assert not Message.objects.filter(body="x").exists()
+
+
+def test_it_leaves_models_it_cannot_plan_to_the_orm(monkeypatch: Any) -> None:
+    monkeypatch.setattr(libdb, "_plain_shape", lambda model: False)
+    events = [AuditEvent(verb="test.orm", data={}) for _ in range(2)]
+    insert(*events)
+    assert AuditEvent.objects.filter(verb="test.orm").count() == 2
