@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.functional import LazyObject, empty
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import OTPMiddleware
 from django_otp.models import Device
@@ -22,12 +23,28 @@ from safedesk.lib.db import Frozen, row_by_pk
 _SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
 
+def _plain(obj: Any) -> Any:
+    """The object behind (nested) lazy objects, evaluated."""
+    while isinstance(obj, LazyObject):
+        if obj._wrapped is empty:
+            obj._setup()
+        obj = obj._wrapped
+    return obj
+
+
 class UserLanguageMiddleware:
+    """Activates the signed-in person's language. It reads `request.user` on every request
+    anyway, so it also replaces the two lazy wrappers around it (Django's and django-otp's)
+    with the user itself: a staff page reads ~100 attributes of the user, and each read through
+    both proxies cost ~3 µs."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        if user is not None:
+            user = request.user = _plain(user)
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         preferred = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
         if preferred in _SUPPORTED and not chosen:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from safedesk.accounts.decorators import role_required
 from safedesk.accounts.models import Role, Team, User
 from safedesk.lib import markdown
+from safedesk.lib.choices import translated
 from safedesk.lib.errors import PermissionDenied, SafedeskError
 from safedesk.lib.net import client_ip
 from safedesk.tickets import macros, presence, selectors, services
@@ -56,7 +57,7 @@ def _macro_form(
         "macro": macro,
         "values": values,
         "error": error,
-        "statuses": Status.choices,
+        "statuses": translated(Status),
         "may_share": _me(request).has_role(Role.SUPERVISOR),
         "variables": macros.VARIABLES,
     }
@@ -214,9 +215,9 @@ def _view_form(request: HttpRequest, view: SavedView, *, error: SafedeskError | 
         "dropped": opened.dropped,
         "error": error,
         "views": [(key, str(label)) for key, label in VIEW_LABELS.items()],
-        "statuses": Status.choices,
-        "categories": Category.choices,
-        "priorities": Priority.choices,
+        "statuses": translated(Status),
+        "categories": translated(Category),
+        "priorities": translated(Priority),
         "teams": selectors.all_teams(),
         "agents": list(User.objects.active_staff()),
         "may_share": _me(request).has_role(Role.SUPERVISOR),

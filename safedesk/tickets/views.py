@@ -24,6 +24,7 @@ from safedesk.accounts.models import Role, Team, User
 from safedesk.helpcenter import selectors as hc_selectors
 from safedesk.helpcenter import services as hc_services
 from safedesk.lib import uploads
+from safedesk.lib.choices import translated
 from safedesk.lib.errors import Conflict, InvalidInput, NotFound, RateLimited, SafedeskError
 from safedesk.lib.net import client_ip
 from safedesk.lib.ratelimit import hit
@@ -73,8 +74,8 @@ def _upload_context() -> dict[str, Any]:
 
 def _form_context(**extra: Any) -> dict[str, Any]:
     return {
-        "categories": Category.choices,
-        "priorities": Priority.choices,
+        "categories": translated(Category),
+        "priorities": translated(Priority),
         "languages": [("zh-hans", "简体中文"), ("en", "English")],
         "current_lang": _lang(),
         **_upload_context(),
@@ -315,9 +316,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "saved_views": selectors.saved_views_for(user),
         "filter_params": selectors.filter_params(flt),
         "views": [(key, str(label)) for key, label in VIEW_LABELS.items()],
-        "statuses": Status.choices,
-        "categories": Category.choices,
-        "priorities": Priority.choices,
+        "statuses": translated(Status),
+        "categories": translated(Category),
+        "priorities": translated(Priority),
         "agent_options": selectors.staff_options(),
         "team_options": selectors.team_options(),
         "may_share": user.has_role(Role.SUPERVISOR),
@@ -360,11 +361,11 @@ def _agent_page(
         "appeals": selectors.appeals_of(ticket),
         "others": selectors.other_tickets_of(ticket),
         "merged_into": ticket.merged_into if ticket.merged_into_id else None,
-        "next_statuses": [(s, Status(s).label) for s in Status.values if s in AGENT_TRANSITIONS[ticket.status]],
+        "next_statuses": [(s, text) for s, text in translated(Status) if s in AGENT_TRANSITIONS[ticket.status]],
         "agents": selectors.assignee_choices(),
         "teams": selectors.all_teams(),
-        "categories": Category.choices,
-        "priorities": Priority.choices,
+        "categories": translated(Category),
+        "priorities": translated(Priority),
         "macros": selectors.macros_for(me, fields=selectors.MACRO_PICKER_FIELDS),
         "present": presence.others(ticket.ref, me),
         "heartbeat": presence.HEARTBEAT_SECONDS,

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
+from html import escape as _escape
 from typing import Any
 
 from django import template
 from django.template import defaultfilters, defaulttags
 from django.template.base import Parser, Token
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -99,5 +100,6 @@ def options(pairs: Any, selected: Any = None) -> SafeString:
     for value, label in pairs:
         text = str(value)
         mark = " selected" if text in chosen else ""
-        out.append(f'<option value="{escape(text)}"{mark}>{escape(label)}</option>')
+        # The standard library's escape, which Django's `escape` calls behind its lazy-text check.
+        out.append(f'<option value="{_escape(text)}"{mark}>{_escape(str(label))}</option>')
     return mark_safe("".join(out))  # noqa: S308  (values and labels are escaped)
