@@ -570,8 +570,8 @@ def markdown(report: dict[str, Any]) -> str:
                 created = f"{sum(row['tickets_created']):,} / {sum(row['requests_sent']):,}"
             if "drain_s" in c8:
                 created = (
-                    f"{c8['jobs_queued']:,.0f} jobs queued, drained in {c8['drain_s']} s "
-                    f"({c8['drain_jobs_per_s']} jobs/s)"
+                    f"{c8['jobs_queued']:,.0f} jobs queued, drained in {c8['drain_s']:.2f} s "
+                    f"({c8['drain_jobs_per_s']:.1f} jobs/s)"
                 )
             lat1 = f"{c1['p50_ms']} / {c1['p99_ms']}" if c1 else "—"
             lines.append(

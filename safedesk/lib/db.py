@@ -295,9 +295,13 @@ _INSERT_PLANS: dict[tuple[Any, ...], _InsertPlan] = {}
 @cache
 def _plain_shape(model: type[Model]) -> bool:
     """No parent tables, no field that picks its own SQL placeholder or has a database default
-    read back after the INSERT."""
+    read back after the INSERT, and no `save()` of its own (it would be skipped: the SLA set-up
+    rows drop a shared cache token there) unless the model says, with `INSERT_SKIPS_SAVE`, that
+    its `save()` adds nothing to a first INSERT."""
     meta = model._meta
     if meta.parents or meta.proxy:
+        return False
+    if model.save is not Model.save and not getattr(model, "INSERT_SKIPS_SAVE", False):
         return False
     return not any(
         hasattr(f, "get_placeholder") or (f.db_returning and not f.primary_key) for f in meta.concrete_fields

@@ -137,3 +137,24 @@ def test_it_leaves_models_it_cannot_plan_to_the_orm(monkeypatch: Any) -> None:
     events = [AuditEvent(verb="test.orm", data={}) for _ in range(2)]
     insert(*events)
     assert AuditEvent.objects.filter(verb="test.orm").count() == 2
+
+
+def test_it_leaves_models_with_their_own_save_to_it(monkeypatch: Any) -> None:
+    """The SLA set-up rows drop a shared cache token in save(): an INSERT that skipped it would
+    leave every process counting with the old set-up."""
+    from safedesk.tickets.models import BusinessCalendar
+
+    calls: list[Any] = []
+    original = BusinessCalendar.save
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> None:
+        calls.append(kwargs)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BusinessCalendar, "save", spy)
+    calendar = BusinessCalendar(name="Planned", weekly={"mon": ["09:00-18:00"]})
+    insert(calendar)
+    assert calls == [{"force_insert": True}]
+    assert BusinessCalendar.objects.filter(pk=calendar.pk, name="Planned").exists()
+    # Audit events declare that their save() (which refuses updates) adds nothing to an INSERT.
+    assert libdb._plain_shape(AuditEvent) and not libdb._plain_shape(BusinessCalendar)
