@@ -139,3 +139,29 @@ def test_it_streams_a_static_file_whole(db: Any) -> None:
     assert headers["content-type"].startswith("text/css")
     css = Path(__file__).resolve().parents[2] / "static" / "safedesk" / "safedesk.css"
     assert body == css.read_bytes()
+
+
+def test_it_finishes_each_request_once_in_the_requests_thread(db: Any) -> None:
+    """request_finished (which returns database connections) runs once per request, in the
+    thread the request ran in: for a plain page in the same hop, for a streamed file after its
+    last chunk."""
+    import threading
+
+    finished: list[int] = []
+    started: list[int] = []
+
+    def on_start(**_kw: Any) -> None:
+        started.append(threading.get_ident())
+
+    def on_finish(**_kw: Any) -> None:
+        finished.append(threading.get_ident())
+
+    request_started.connect(on_start)
+    request_finished.connect(on_finish)
+    try:
+        assert _call("GET", "/tickets/new/")[0] == 200
+        assert _call("GET", "/static/safedesk/safedesk.css")[0] == 200
+    finally:
+        request_started.disconnect(on_start)
+        request_finished.disconnect(on_finish)
+    assert len(started) == 2 and finished == started
