@@ -213,7 +213,7 @@ def smtp_server(_smtp_controller: SmtpSink, settings: Any) -> SmtpSink:
 def run_tasks(db: Any) -> Callable[[], int]:
     """Run every ready background job, the way production does: the tests keep the real
     TASKS setting (django-tasks-db, the job row written in the request's transaction), and
-    this runs each ready row through django_tasks_db's own Worker.run_task, inside the test's
+    this runs each ready row through the worker's run_task (jobs.runner.Worker), inside the test's
     transaction (the worker's main loop is not used because it closes database connections,
     which a test transaction does not survive). A failed job fails the test with its traceback.
     Returns how many jobs ran."""

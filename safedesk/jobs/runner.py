@@ -148,14 +148,14 @@ class Worker(_PackageWorker):
                 time.sleep(self.interval)
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
-        # The package's run_task marks success with `set_successful` (an ORM save); the job's
-        # own statement does the same write. Everything else is the package's.
-        original = db_task_result.set_successful
+        # The package's run_task marks success with `set_successful` (an ORM save); for this
+        # job that name means `finish_successful`, the same write in one statement. Everything
+        # else is the package's.
         db_task_result.set_successful = lambda value: finish_successful(db_task_result, value)
         try:
             super().run_task(db_task_result)
         finally:
-            db_task_result.set_successful = original
+            del db_task_result.set_successful  # the model's method again
 
 
 def make_worker(*, interval: float = 1.0, max_tasks: int | None = None) -> Worker:

@@ -325,15 +325,15 @@ def insert(*objs: M) -> None:
     if not _plain_shape(model) or any((obj.pk is not None) is not pk_set for obj in objs):
         _orm_insert(objs)
         return
+    if len(objs) * len(meta.local_concrete_fields) > _MAX_PARAMS:
+        _orm_insert(objs)  # bulk_create splits it into batches the database accepts
+        return
     one = objs[0] if len(objs) == 1 else None
     if one is not None and signals.pre_save.has_listeners(model):
         signals.pre_save.send(sender=model, instance=one, raw=False, using=DB, update_fields=None)
         pk_set = one.pk is not None  # a listener may have set the key
     conn = connections[DB]
     plan = _insert_plan(model, len(objs), pk_set, conn.vendor)
-    if len(objs) * len(plan.fields) > _MAX_PARAMS:
-        _orm_insert(objs)  # bulk_create splits it into batches the database accepts
-        return
     params: list[Any] = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
