@@ -7,6 +7,7 @@ urlpatterns = [
     # customers (and guests, for submitting)
     path("tickets/", views.my_tickets, name="list"),
     path("tickets/new/", views.new_ticket, name="new"),
+    path("tickets/new/sent/", views.guest_sent, name="guest_sent"),
     path("tickets/new/suggest/", views.deflect, name="deflect"),
     path("tickets/new/answered/", views.deflected, name="deflected"),
     path("tickets/confirm/<str:token>/", views.guest_confirm, name="guest_confirm"),

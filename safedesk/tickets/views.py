@@ -145,7 +145,14 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         # The form (built only now: a submission that succeeds does not show it).
         context = _form_context(values=request.POST, error=exc, guest=not user.is_authenticated)
         return render(request, "tickets/new.html", context, status=exc.status)
-    # The same page whatever the address: it does not tell whether an account exists.
+    # The same page whatever the address: it does not tell whether an account exists. Sent as a
+    # redirect (post/redirect/get): reloading the page that follows sends nothing again.
+    return _see_other(reverse("tickets:guest_sent"))
+
+
+@require_GET
+def guest_sent(request: HttpRequest) -> HttpResponse:
+    """Where a guest lands after submitting: check your email (it says nothing about the address)."""
     return render(request, "tickets/guest_sent.html", {})
 
 

@@ -101,7 +101,7 @@ def test_it_attaches_files_to_a_guest_request_held_until_confirmed(client: Clien
             "files": [upload("id.pdf", samples.pdf())],
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 303 and response["Location"] == "/tickets/new/sent/"
     ticket = Ticket.objects.get()
     [attachment] = ticket.attachments.all()
     assert ticket.is_held and attachment.content_type == "application/pdf"
@@ -116,7 +116,7 @@ def test_it_keeps_no_files_for_an_address_that_cannot_have_requests(
         "/tickets/new/",
         {"email": agent_sam.email, "subject": "Hi", "body": "x", "files": [upload("a.txt", TEXT)]},
     )
-    assert response.status_code == 200
+    assert response.status_code == 303 and response["Location"] == "/tickets/new/sent/"
     assert Attachment.objects.count() == 0 and samples.files_under(media_dir) == before
 
 

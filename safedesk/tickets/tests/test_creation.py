@@ -129,7 +129,7 @@ def test_it_creates_tickets_within_the_query_budgets(
     client.post("/tickets/new/", {"email": "warm-up@example.com", "subject": "Hi", "body": "Help."})
     with CaptureQueriesContext(connection) as ctx:
         response = client.post("/tickets/new/", {"email": "first-time@example.com", "subject": "Hi", "body": "Help."})
-    assert response.status_code == 200 and Ticket.objects.filter(requester__email="first-time@example.com").exists()
+    assert response.status_code == 303 and Ticket.objects.filter(requester__email="first-time@example.com").exists()
     assert len(ctx.captured_queries) == GUEST_NEW_ADDRESS, "\n".join(q["sql"][:60] for q in ctx.captured_queries)
     customer = login(alice)
     customer.get(URL)  # the session is read into the cache once

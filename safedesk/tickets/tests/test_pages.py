@@ -73,7 +73,7 @@ def test_it_holds_a_guest_ticket_until_the_button_on_the_link_page_is_pressed(cl
     response = client.post(
         "/tickets/new/", {"email": "someone@example.com", "subject": "Locked out", "body": "Please help."}
     )
-    assert response.status_code == 200
+    assert response.status_code == 303 and response["Location"] == "/tickets/new/sent/"
     ticket = Ticket.objects.get()
     assert ticket.is_held
     token = services.guest_confirmation_token(ticket)
@@ -86,6 +86,28 @@ def test_it_holds_a_guest_ticket_until_the_button_on_the_link_page_is_pressed(cl
     assert not Ticket.objects.get(pk=ticket.pk).is_held
     again = client.post(f"/tickets/confirm/{token}/")
     assert again.status_code == 400
+
+
+def test_it_answers_every_guest_address_with_the_same_redirect_and_a_reload_sends_nothing(
+    client: Any, agent_sam: Any
+) -> None:
+    """Post/redirect/get: the form's POST ends in a 303 to one page, for an address with a
+    customer account, a new address and a staff address alike; that page, loaded again, is a
+    GET that creates nothing and queues nothing."""
+    from django_tasks_db.models import DBTaskResult
+
+    answers = [
+        client.post("/tickets/new/", {"email": email, "subject": "Locked out", "body": "Please help."})
+        for email in ("new-guest@example.com", "new-guest@example.com", agent_sam.email)
+    ]
+    assert {(r.status_code, r["Location"]) for r in answers} == {(303, "/tickets/new/sent/")}
+    assert Ticket.objects.count() == 2
+    tickets, jobs = Ticket.objects.count(), DBTaskResult.objects.count()
+    for lang, heading in (("en", "Check your email"), ("zh-hans", "请查收邮件")):
+        page = client.get("/tickets/new/sent/", HTTP_ACCEPT_LANGUAGE=lang)
+        assert page.status_code == 200 and heading in page.content.decode()
+    assert (Ticket.objects.count(), DBTaskResult.objects.count()) == (tickets, jobs)
+    assert client.post("/tickets/new/sent/").status_code == 405
 
 
 def test_it_lets_an_agent_reply_note_solve_and_the_customer_rate(alice: Any, agent_sam: Any, login: Any) -> None:
@@ -204,7 +226,7 @@ def test_it_counts_one_submission_limit_across_the_form_and_the_api(alice: Any, 
 
 def test_it_limits_guest_requests_per_email_address(client: Any, settings: Any) -> None:
     settings.SAFEDESK_TICKET_RATE_PER_HOUR = 1
-    assert client.post("/tickets/new/", {"email": "victim@example.com", "subject": "a", "body": "b"}).status_code == 200
+    assert client.post("/tickets/new/", {"email": "victim@example.com", "subject": "a", "body": "b"}).status_code == 303
     again = client.post(
         "/tickets/new/", {"email": "victim@example.com", "subject": "a", "body": "b"}, REMOTE_ADDR="10.9.9.9"
     )
