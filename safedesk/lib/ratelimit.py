@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import time
+from functools import lru_cache
+from typing import Any
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -48,16 +50,32 @@ def _counts(keys: list[str], window: int) -> list[int]:
     return counts
 
 
+# Per key: count one, and give the counter its window's expiry if it has none (a new counter, or
+# one a crash left without). A script runs atomically in Redis, so no counter can lose its expiry
+# and every key of a request is counted in the same instant.
+_COUNT_SCRIPT = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 or redis.call('TTL', key) == -1 then
+    redis.call('EXPIRE', key, ARGV[1])
+  end
+  out[i] = n
+end
+return out
+"""
+
+
+@lru_cache(maxsize=1)
+def _script(client: Any) -> Any:
+    return client.register_script(_COUNT_SCRIPT)
+
+
 def _redis_counts(backend: RedisCache, keys: list[str], ttl: int) -> list[int]:
-    """All counters in one round trip: per key, create it with its expiry if it is new, then
-    increment, inside MULTI/EXEC so no counter can lose its expiry. (Django's cache API would
-    take three round trips per key: add, then incr, which first checks that the key exists.)"""
+    """All counters in one round trip and one command (EVALSHA of the script above; redis-py
+    loads the script once per server if it is missing). Django's cache API would take three
+    round trips per key: add, then incr, which first checks that the key exists."""
     # The cache's own client over its connection pool (safedesk.lib.cache keeps one per pool).
     client = backend._cache.get_client(write=True)
-    pipe = client.pipeline(transaction=True)
-    for key in keys:
-        full = backend.make_and_validate_key(key)
-        pipe.set(full, 0, ex=ttl, nx=True)
-        pipe.incr(full)
-    replies = pipe.execute()
-    return [int(n) for n in replies[1::2]]
+    full = [backend.make_and_validate_key(key) for key in keys]
+    return [int(n) for n in _script(client)(keys=full, args=[ttl], client=client)]

@@ -61,6 +61,11 @@ def test_it_lets_every_counter_expire_with_its_window(backend: str) -> None:
         assert len(keys) == 1
         assert 0 < client.ttl(keys[0]) <= 61  # never a counter without an expiry
         assert int(client.get(keys[0])) == 1
+        # A counter left without an expiry (say, written by hand or by an older release) gets
+        # one on its next count instead of limiting its client for ever.
+        client.persist(keys[0])
+        ratelimit.hit("probe", "198.51.100.1", limit=5, window=60)
+        assert 0 < client.ttl(keys[0]) <= 61 and int(client.get(keys[0])) == 2
 
 
 def test_it_is_off_with_a_limit_of_zero(backend: str) -> None:
