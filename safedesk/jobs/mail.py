@@ -7,6 +7,8 @@ CR/LF are refused before Django (which would raise BadHeaderError) ever sees the
 
 from __future__ import annotations
 
+import secrets
+from email.message import Message
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +26,25 @@ def _header(value: str) -> str:
     return value
 
 
+class _Email(EmailMultiAlternatives):
+    """Django's text + HTML email with the multipart boundary chosen here. Left unset, the
+    standard library picks one while writing the message and compiles a regular expression for
+    each new boundary to search the whole message for it: ~10 % of an email job's CPU here.
+    This boundary cannot occur in an encoded body (quoted-printable writes "=" as "=3D",
+    base64 has neither "=" inside a line nor "-"), nor by chance in a raw 8-bit one (128
+    random bits), and is checked against every part's payload anyway."""
+
+    def message(self, **kwargs: Any) -> Any:
+        msg: Message = super().message(**kwargs)
+        if msg.is_multipart() and msg.get_boundary() is None:
+            payloads = [str(part.get_payload()) for part in msg.walk() if not part.is_multipart()]
+            boundary = f"==safedesk-{secrets.token_hex(16)}=="
+            while any(boundary in payload for payload in payloads):  # pragma: no cover - 2**-128
+                boundary = f"==safedesk-{secrets.token_hex(16)}=="
+            msg.set_boundary(boundary)
+        return msg
+
+
 def send_templated_email(
     *,
     to: str,
@@ -39,7 +60,7 @@ def send_templated_email(
         subject_text = _header(str(subject))
         text = render_to_string(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
-    message = EmailMultiAlternatives(
+    message = _Email(
         subject=subject_text,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
