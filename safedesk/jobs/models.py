@@ -11,3 +11,14 @@ class PeriodicSchedule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkerBeat(models.Model):
+    """The last sign of life of each job worker, under the id it writes into the jobs it claims
+    (`jobs.liveness`): a job RUNNING under a worker that stopped beating is given to another."""
+
+    worker_id = models.CharField(max_length=200, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.worker_id

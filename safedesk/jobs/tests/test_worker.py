@@ -4,6 +4,7 @@ the same row changes and the same failure records as django-tasks-db's own worke
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -11,8 +12,9 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 from django_tasks import task
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
+from safedesk.jobs import runner
 from safedesk.jobs.runner import claim_next, finish_successful, make_worker
 
 RAN: list[str] = []
@@ -121,3 +123,55 @@ def test_it_never_gives_one_job_to_two_workers() -> None:
         t.join(timeout=60)
     claimed = got["a"] + got["b"]
     assert sorted(claimed) == sorted(jobs)  # every job once, none twice
+
+
+def _claim_plan(now: Any) -> str:
+    claim, _finish, _fields = runner._statements(connection.vendor)
+    params = ["RUNNING", now, "w-plan", "READY", "default", get_date_max(), now]
+    prefix = "EXPLAIN " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + claim, params)
+        return "\n".join(str(row[-1]) for row in cursor.fetchall())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_the_job_tables_statistics_current_so_that_a_claim_walks_the_ready_index(
+    monkeypatch: Any,
+) -> None:
+    """A burst of jobs queued after the planner last looked (statistics say "empty") makes
+    PostgreSQL read and sort every ready row on each claim; the worker analyzes the table when
+    it starts and every ANALYZE_EVERY claims, after which a claim walks the ordered index."""
+    monkeypatch.setattr(runner, "ANALYZE_EVERY", 20)
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Statistics of an empty table, as after a deployment's migrations: from here on only
+            # the worker's own ANALYZE can tell the planner about the jobs below.
+            cursor.execute("ANALYZE django_tasks_database_dbtaskresult")
+    model = _job("model")
+    DBTaskResult.objects.bulk_create(
+        [
+            DBTaskResult(
+                **{f.attname: getattr(model, f.attname) for f in DBTaskResult._meta.concrete_fields if f.name != "id"},
+                id=uuid.uuid4(),
+            )
+            for _ in range(2000)
+        ]
+    )
+    if connection.vendor != "postgresql":
+        # SQLite walks the index without statistics: nothing for the worker to do.
+        assert "USING INDEX tasks_db_new_ordering_idx" in _claim_plan(now)
+        assert runner.refresh_job_statistics() is False
+        return
+    make_worker(max_tasks=30, interval=0).run()
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 30
+    plan = _claim_plan(timezone.now())
+    assert "Index Scan using tasks_db_new_ordering_idx" in plan and "Sort" not in plan
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_vals::text FROM pg_stats "
+            "WHERE tablename = 'django_tasks_database_dbtaskresult' AND attname = 'status'"
+        )
+        (seen,) = cursor.fetchone()
+    # The last ANALYZE came after the 20th claim (done jobs in the sample), not only at start.
+    assert "SUCCESSFUL" in seen and "READY" in seen

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from safedesk.jobs.liveness import Heartbeat
 from safedesk.jobs.periodic import Scheduler
 from safedesk.jobs.runner import make_worker
 
@@ -20,9 +21,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         worker = make_worker(interval=options["interval"], max_tasks=options["max_tasks"])
         worker.configure_signals()  # SIGTERM finishes the current job, then stops
+        heartbeat = Heartbeat(worker.worker_id)  # its jobs are requeued if this process dies
+        heartbeat.start()
         scheduler = Scheduler()
         scheduler.start()
         try:
             worker.run()
         finally:
             scheduler.stop()
+            heartbeat.stop()
