@@ -17,7 +17,6 @@ its beat.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 
 from django.db import connection
@@ -25,6 +24,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from safedesk.jobs.models import WorkerBeat
+from safedesk.jobs.periodic import Ticker
 
 logger = logging.getLogger("safedesk.jobs")
 
@@ -63,32 +63,21 @@ def requeue_orphans(now: datetime | None = None) -> list[str]:
     return orphans
 
 
-class Heartbeat:
+class Heartbeat(Ticker):
     """The beating thread beside one worker (a daemon: it dies with the process, as it must)."""
 
+    name = "safedesk-heartbeat"
+
     def __init__(self, worker_id: str, every: timedelta = BEAT_EVERY) -> None:
+        super().__init__(every.total_seconds())
         self.worker_id = worker_id
-        self.every = every.total_seconds()
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="safedesk-heartbeat", daemon=True)
 
-    def _run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                beat(self.worker_id)
-            except Exception:  # the database may be away for a while; the next beat retries
-                logger.exception("worker heartbeat failed")
-            finally:
-                connection.close()
-            self.stopping.wait(self.every)
-
-    def start(self) -> None:
-        self.thread.start()
+    def step(self) -> None:
+        beat(self.worker_id)
 
     def stop(self) -> None:
         """After the worker's last job: its beat row goes, its jobs are all finished."""
-        self.stopping.set()
-        self.thread.join(timeout=10)
+        super().stop()
         try:
             forget(self.worker_id)
         except Exception:

@@ -70,20 +70,27 @@ def enqueue_due(now: datetime | None = None) -> list[str]:
     return started
 
 
-class Scheduler:
-    """The scheduler loop as a daemon thread beside a worker."""
+class Ticker:
+    """A daemon thread beside a worker that calls `step` every `tick` seconds until stopped.
+    A failed step is logged and the next one retries; the thread's database connection is
+    closed after each step (it sleeps most of the time)."""
 
-    def __init__(self, tick: float = 5.0) -> None:
+    name = "safedesk-ticker"
+
+    def __init__(self, tick: float) -> None:
         self.tick = tick
         self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="safedesk-periodic", daemon=True)
+        self.thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+
+    def step(self) -> None:
+        raise NotImplementedError
 
     def _run(self) -> None:
         while not self.stopping.is_set():
             try:
-                enqueue_due()
-            except Exception:  # a failed tick must not end the loop; the next one retries
-                logger.exception("periodic scheduler tick failed")
+                self.step()
+            except Exception:  # a failed step must not end the loop; the next one retries
+                logger.exception("%s: step failed", self.name)
             finally:
                 connection.close()
             self.stopping.wait(self.tick)
@@ -94,3 +101,15 @@ class Scheduler:
     def stop(self) -> None:
         self.stopping.set()
         self.thread.join(timeout=10)
+
+
+class Scheduler(Ticker):
+    """The scheduler loop beside a worker: enqueues the periodic jobs whose time has come."""
+
+    name = "safedesk-periodic"
+
+    def __init__(self, tick: float = 5.0) -> None:
+        super().__init__(tick)
+
+    def step(self) -> None:
+        enqueue_due()
