@@ -8,7 +8,9 @@ import os
 import socket
 import threading
 import time
+from datetime import timedelta
 from functools import lru_cache
+from traceback import format_exception
 from typing import Any
 
 from django.db import OperationalError, close_old_connections, connections
@@ -148,6 +150,51 @@ def refresh_job_statistics() -> bool:
     return True
 
 
+# ---- retrying email jobs ---------------------------------------------------------------------
+#
+# An email job fails when the mail server is away or refuses for a while; left FAILED, the email
+# would be lost. Jobs of the queues in RETRY_QUEUES go back to the queue after a failure, due
+# again after 1, 4, 16 and 60 minutes; the MAX_ATTEMPTS-th failure is final (FAILED, with its
+# traceback: the dead-letter list) and logged as an error. Other jobs (the periodic sweeps) fail
+# at once: their next period runs them again anyway.
+
+RETRY_QUEUES = frozenset({"email"})
+MAX_ATTEMPTS = 5
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """How long after its `attempt`-th failure a job is due again."""
+    return min(timedelta(minutes=4 ** (attempt - 1)), timedelta(hours=1))
+
+
+@retry()
+def fail_or_retry(job: DBTaskResult, exc: BaseException) -> bool:
+    """What the package's `set_failed` does, or for a retried queue the job back in the queue
+    with its error kept; True when it will run again."""
+    attempts = len(job.worker_ids)
+    if job.queue_name not in RETRY_QUEUES or attempts >= MAX_ATTEMPTS:
+        DBTaskResult.set_failed(job, exc)
+        if job.queue_name in RETRY_QUEUES:
+            logger.error("job %s (%s) failed for good after %d attempts", job.id, job.task_path, attempts)
+        return False
+    job.status = "READY"
+    job.run_after = timezone.now() + retry_delay(attempts)
+    job.started_at = None
+    job.exception_class_path = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    job.traceback = "".join(format_exception(exc))
+    job.save(update_fields=["status", "run_after", "started_at", "exception_class_path", "traceback"])
+    logger.warning(
+        "job %s (%s) failed on attempt %d of %d, due again at %s: %s",
+        job.id,
+        job.task_path,
+        attempts,
+        MAX_ATTEMPTS,
+        job.run_after.isoformat(),
+        job.exception_class_path,
+    )
+    return True
+
+
 class Worker(_PackageWorker):
     """django-tasks-db's worker (its signals, SIGTERM handling, failure records, max_tasks and
     batch mode), claiming and finishing jobs with `claim_next` and `finish_successful`, keeping
@@ -181,13 +228,15 @@ class Worker(_PackageWorker):
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         # The package's run_task marks success with `set_successful` (an ORM save); for this
-        # job that name means `finish_successful`, the same write in one statement. Everything
-        # else is the package's.
+        # job that name means `finish_successful`, the same write in one statement, and
+        # `set_failed` means `fail_or_retry`. Everything else is the package's.
         db_task_result.set_successful = lambda value: finish_successful(db_task_result, value)
+        db_task_result.set_failed = lambda exc: fail_or_retry(db_task_result, exc)
         try:
             super().run_task(db_task_result)
         finally:
-            del db_task_result.set_successful  # the model's method again
+            del db_task_result.set_successful  # the model's methods again
+            del db_task_result.set_failed
 
 
 def make_worker(*, interval: float = 1.0, max_tasks: int | None = None) -> Worker:

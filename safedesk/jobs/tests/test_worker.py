@@ -175,3 +175,62 @@ def test_it_keeps_the_job_tables_statistics_current_so_that_a_claim_walks_the_re
         (seen,) = cursor.fetchone()
     # The last ANALYZE came after the 20th claim (done jobs in the sample), not only at start.
     assert "SUCCESSFUL" in seen and "READY" in seen
+
+
+FLAKY: list[str] = []
+
+
+@task(queue_name="email")
+def flaky_email(failures: str) -> str:
+    """Fails its first `failures` runs (a mail server that is away), then succeeds."""
+    FLAKY.append("run")
+    if len(FLAKY) <= int(failures):
+        raise ConnectionRefusedError("mail server away")
+    return "sent"
+
+
+def _due_now(job: DBTaskResult) -> None:
+    DBTaskResult.objects.filter(pk=job.pk).update(run_after=timezone.now() - timedelta(seconds=1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_retries_a_failed_email_job_later_and_keeps_its_error() -> None:
+    FLAKY.clear()
+    job = _job("2", func=flaky_email)
+    before = timezone.now()
+    make_worker(max_tasks=1, interval=0).run()
+    row = DBTaskResult.objects.get(pk=job.pk)
+    assert row.status == "READY" and row.started_at is None and row.finished_at is None
+    assert row.exception_class_path == "builtins.ConnectionRefusedError" and "mail server away" in row.traceback
+    assert before + timedelta(minutes=1) <= row.run_after <= timezone.now() + timedelta(minutes=1)
+    make_worker(max_tasks=1, interval=0).run()  # not due yet: nothing runs
+    assert len(FLAKY) == 1
+    _due_now(row)
+    make_worker(max_tasks=1, interval=0).run()
+    row = DBTaskResult.objects.get(pk=job.pk)
+    assert row.status == "READY" and row.run_after >= timezone.now() + timedelta(minutes=3)  # 4 minutes now
+    _due_now(row)
+    make_worker(max_tasks=1, interval=0).run()
+    row = DBTaskResult.objects.get(pk=job.pk)
+    assert row.status == "SUCCESSFUL" and row.return_value == "sent" and len(row.worker_ids) == 3
+    assert row.exception_class_path == "" and row.traceback == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_gives_up_on_an_email_job_after_the_last_attempt_and_fails_other_jobs_at_once() -> None:
+    FLAKY.clear()
+    job = _job("100", func=flaky_email)
+    for attempt in range(1, runner.MAX_ATTEMPTS + 1):
+        make_worker(max_tasks=1, interval=0).run()
+        row = DBTaskResult.objects.get(pk=job.pk)
+        assert len(row.worker_ids) == attempt
+        if attempt < runner.MAX_ATTEMPTS:
+            assert row.status == "READY"
+            _due_now(row)
+    assert row.status == "FAILED" and row.finished_at is not None  # the dead-letter list
+    assert row.exception_class_path == "builtins.ConnectionRefusedError"
+    assert len(FLAKY) == runner.MAX_ATTEMPTS
+    other = _job("once", func=explode)  # the default queue: no retry
+    make_worker(max_tasks=1, interval=0).run()
+    assert DBTaskResult.objects.get(pk=other.pk).status == "FAILED"
+    assert [runner.retry_delay(n) for n in range(1, 6)] == [timedelta(minutes=m) for m in (1, 4, 16, 60, 60)]
