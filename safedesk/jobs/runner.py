@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import time
+from collections import deque
 from datetime import timedelta
 from functools import lru_cache
 from traceback import format_exception
@@ -38,34 +39,42 @@ DB = "default"
 
 
 @lru_cache(maxsize=4)
-def _statements(vendor: str) -> tuple[str, str, tuple[Any, ...]]:
+def _statements(vendor: str) -> tuple[str, str, tuple[Any, ...], str]:
     meta = DBTaskResult._meta
     qn = connections[DB].ops.quote_name
     table = qn(str(meta.db_table))
     fields = tuple(meta.concrete_fields)
     columns = ", ".join(f"{table}.{qn(str(f.column))}" for f in fields)
+    ids = qn("worker_ids")
     if vendor == "postgresql":
-        append = f"{qn('worker_ids')} || jsonb_build_array(%s::text)"
+        append = f"{ids} || jsonb_build_array(%s::text)"
+        drop_last = f"{ids} - -1"
         lock = " FOR UPDATE SKIP LOCKED"
     elif vendor == "sqlite":
         # One statement is one transaction on SQLite, and writers take turns: no row lock needed.
-        append = f"json_insert({qn('worker_ids')}, '$[#]', %s)"
+        append = f"json_insert({ids}, '$[#]', %s)"
+        drop_last = f"json_remove({ids}, '$[#-1]')"
         lock = ""
     else:  # pragma: no cover - safedesk runs on SQLite or PostgreSQL only
         raise NotImplementedError(vendor)
     # Only quoted names of the model's table and columns go into the text; values are parameters.
     claim = (
-        f"UPDATE {table} SET {qn('status')} = %s, {qn('started_at')} = %s, {qn('worker_ids')} = {append} "  # noqa: S608
-        f"WHERE {qn('id')} = (SELECT {qn('id')} FROM {table} WHERE {qn('status')} = %s AND {qn('backend_name')} = %s "
-        f"AND ({qn('run_after')} = %s OR {qn('run_after')} <= %s) "
-        f"ORDER BY {qn('priority')} DESC, {qn('run_after')} ASC, {qn('enqueued_at')} ASC LIMIT 1{lock}) "
+        f"UPDATE {table} SET {qn('status')} = %s, {qn('started_at')} = %s, {ids} = {append} "  # noqa: S608
+        f"WHERE {qn('id')} IN (SELECT {qn('id')} FROM {table} WHERE {qn('status')} = %s "
+        f"AND {qn('backend_name')} = %s AND ({qn('run_after')} = %s OR {qn('run_after')} <= %s) "
+        f"ORDER BY {qn('priority')} DESC, {qn('run_after')} ASC, {qn('enqueued_at')} ASC LIMIT %s{lock}) "
         f"RETURNING {columns}"
     )
     finish = (
         f"UPDATE {table} SET {qn('status')} = %s, {qn('return_value')} = %s, {qn('finished_at')} = %s, "  # noqa: S608
         f"{qn('exception_class_path')} = '', {qn('traceback')} = '' WHERE {qn('id')} = %s"
     )
-    return claim, finish, fields
+    # A claimed job this worker will not run after all (it is stopping) goes back as it was.
+    release = (
+        f"UPDATE {table} SET {qn('status')} = %s, {qn('started_at')} = NULL, {ids} = {drop_last} "  # noqa: S608
+        f"WHERE {qn('id')} = %s AND {qn('status')} = %s"
+    )
+    return claim, finish, fields, release
 
 
 def _prep(name: str, value: Any) -> Any:
@@ -85,10 +94,13 @@ def _from_row(fields: tuple[Any, ...], row: tuple[Any, ...]) -> DBTaskResult:
     return DBTaskResult.from_db(DB, [f.attname for f in fields], values)
 
 
-def claim_next(worker_id: str, backend_name: str = "default") -> DBTaskResult | None:
-    """Claims the next ready job for `worker_id` (status RUNNING), or None when none is ready."""
+CLAIM_BATCH = 8  # jobs claimed per statement when that many are ready
+
+
+def claim_ready(worker_id: str, backend_name: str = "default", limit: int = 1) -> list[DBTaskResult]:
+    """Claims up to `limit` ready jobs for `worker_id` (status RUNNING), first first."""
     conn = connections[DB]
-    claim, _finish, fields = _statements(conn.vendor)
+    claim, _finish, fields, _release = _statements(conn.vendor)
     now = timezone.now()
     params = [
         _prep("status", "RUNNING"),
@@ -98,18 +110,37 @@ def claim_next(worker_id: str, backend_name: str = "default") -> DBTaskResult | 
         backend_name,
         _prep("run_after", get_date_max()),
         _prep("run_after", now),
+        limit,
     ]
     with conn.cursor() as cursor:
         cursor.execute(claim, params)
-        row = cursor.fetchone()
-    return None if row is None else _from_row(fields, row)
+        rows = cursor.fetchall()
+    jobs = [_from_row(fields, row) for row in rows]
+    # RETURNING gives no order: run them in the order they were chosen in.
+    jobs.sort(key=lambda j: (-j.priority, j.run_after, j.enqueued_at))
+    return jobs
+
+
+def claim_next(worker_id: str, backend_name: str = "default") -> DBTaskResult | None:
+    """Claims the next ready job for `worker_id` (status RUNNING), or None when none is ready."""
+    jobs = claim_ready(worker_id, backend_name, 1)
+    return jobs[0] if jobs else None
+
+
+@retry()
+def release(job: DBTaskResult) -> None:
+    """Puts a job this worker claimed but did not start back in the queue, as it was before."""
+    conn = connections[DB]
+    _claim, _finish, _fields, statement = _statements(conn.vendor)
+    with conn.cursor() as cursor:
+        cursor.execute(statement, [_prep("status", "READY"), _prep("id", job.id), _prep("status", "RUNNING")])
 
 
 @retry()
 def finish_successful(job: DBTaskResult, return_value: Any) -> None:
     """What `DBTaskResult.set_successful` does, in one prepared statement (retried like it)."""
     conn = connections[DB]
-    _claim, finish, _fields = _statements(conn.vendor)
+    _claim, finish, _fields, _release = _statements(conn.vendor)
     job.status = "SUCCESSFUL"
     job.finished_at = timezone.now()
     job.return_value = return_value
@@ -171,6 +202,8 @@ def retry_delay(attempt: int) -> timedelta:
 def fail_or_retry(job: DBTaskResult, exc: BaseException) -> bool:
     """What the package's `set_failed` does, or for a retried queue the job back in the queue
     with its error kept; True when it will run again."""
+    if _connection_needs_a_look():
+        close_old_connections()  # the job's own error may have been a dropped connection
     attempts = len(job.worker_ids)
     if job.queue_name not in RETRY_QUEUES or attempts >= MAX_ATTEMPTS:
         DBTaskResult.set_failed(job, exc)
@@ -195,6 +228,15 @@ def fail_or_retry(job: DBTaskResult, exc: BaseException) -> bool:
     return True
 
 
+def _connection_needs_a_look() -> bool:
+    """After a job: did it leave the connection in a state `close_old_connections` must check
+    (a database error, or autocommit left off)?"""
+    conn = connections[DB]
+    return conn.connection is not None and (
+        conn.errors_occurred or conn.get_autocommit() != conn.settings_dict["AUTOCOMMIT"]
+    )
+
+
 class Worker(_PackageWorker):
     """django-tasks-db's worker (its signals, SIGTERM handling, failure records, max_tasks and
     batch mode), claiming and finishing jobs with `claim_next` and `finish_successful`, keeping
@@ -203,28 +245,49 @@ class Worker(_PackageWorker):
     def run(self) -> None:
         logger.info("Starting worker worker_id=%s", self.worker_id)
         claims_to_analyze = 0  # analyze before the first claim
-        while self.running:
-            close_old_connections()
-            try:
-                if claims_to_analyze <= 0:
-                    refresh_job_statistics()
-                    claims_to_analyze = ANALYZE_EVERY
-                job = claim_next(self.worker_id, self.backend_name)
-                retrieved = True
-            except OperationalError as exc:
-                if not is_locked_database_exception(exc):
-                    raise
-                job, retrieved = None, False  # SQLite busy: try again on the next pass
-            if job is not None:
-                claims_to_analyze -= 1
-                self.run_task(job)
-            if self.batch and retrieved and job is None:
-                return
-            if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
-                return
-            close_old_connections()
-            if self.running and job is None:
-                time.sleep(self.interval)
+        claimed: deque[DBTaskResult] = deque()
+        try:
+            while self.running:
+                if not claimed:
+                    # Dropped or expired connections are looked for once per claim, not once per
+                    # job: with health checks on, each look is a round trip to the database.
+                    close_old_connections()
+                    retrieved = self._claim(claimed, claims_to_analyze <= 0)
+                    if claims_to_analyze <= 0:
+                        claims_to_analyze = ANALYZE_EVERY
+                    claims_to_analyze -= len(claimed)
+                    if not claimed:
+                        if self.batch and retrieved:
+                            return
+                        close_old_connections()
+                        if self.running:
+                            time.sleep(self.interval)
+                        continue
+                self.run_task(claimed.popleft())
+                if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
+                    return
+                if _connection_needs_a_look():
+                    close_old_connections()  # a job's database error: reconnect before the next
+        finally:
+            # Stopping (SIGTERM, max_tasks, an error): what was claimed and not started goes back.
+            while claimed:
+                release(claimed.popleft())
+
+    def _claim(self, into: deque[DBTaskResult], analyze: bool) -> bool:
+        """Claims up to CLAIM_BATCH ready jobs (fewer when max_tasks is nearer); False when the
+        database was busy (SQLite), to be tried again on the next pass."""
+        limit = CLAIM_BATCH
+        if self.max_tasks is not None:
+            limit = max(1, min(limit, self.max_tasks - self._run_tasks))
+        try:
+            if analyze:
+                refresh_job_statistics()
+            into.extend(claim_ready(self.worker_id, self.backend_name, limit))
+        except OperationalError as exc:
+            if not is_locked_database_exception(exc):
+                raise
+            return False  # SQLite busy: try again on the next pass
+        return True
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         # The package's run_task marks success with `set_successful` (an ORM save); for this

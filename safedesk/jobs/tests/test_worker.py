@@ -126,8 +126,8 @@ def test_it_never_gives_one_job_to_two_workers() -> None:
 
 
 def _claim_plan(now: Any) -> str:
-    claim, _finish, _fields = runner._statements(connection.vendor)
-    params = ["RUNNING", now, "w-plan", "READY", "default", get_date_max(), now]
+    claim, _finish, _fields, _release = runner._statements(connection.vendor)
+    params = ["RUNNING", now, "w-plan", "READY", "default", get_date_max(), now, runner.CLAIM_BATCH]
     prefix = "EXPLAIN " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
     with connection.cursor() as cursor:
         cursor.execute(prefix + claim, params)
@@ -234,3 +234,69 @@ def test_it_gives_up_on_an_email_job_after_the_last_attempt_and_fails_other_jobs
     make_worker(max_tasks=1, interval=0).run()
     assert DBTaskResult.objects.get(pk=other.pk).status == "FAILED"
     assert [runner.retry_delay(n) for n in range(1, 6)] == [timedelta(minutes=m) for m in (1, 4, 16, 60, 60)]
+
+
+@pytest.mark.django_db
+def test_it_claims_several_ready_jobs_in_one_statement_in_the_packages_order() -> None:
+    low = _job("low", priority=-5)
+    first, second = _job("first"), _job("second")
+    high = _job("high", priority=5)
+    _job("later", after=timezone.now() + timedelta(hours=1))
+    claimed = runner.claim_ready("w-batch", "default", 3)
+    assert [j.pk for j in claimed] == [high.pk, first.pk, second.pk]
+    assert all(j.status == "RUNNING" and j.worker_ids == ["w-batch"] for j in claimed)
+    assert [j.pk for j in runner.claim_ready("w-other", "default", 8)] == [low.pk]  # "later" is not due
+    assert runner.claim_ready("w-third", "default", 8) == []
+
+
+STOPPING: list[Any] = []
+
+
+@task()
+def stop_the_worker(value: str) -> str:
+    """Stands for a SIGTERM arriving while this job runs: the worker stops after it."""
+    STOPPING[0].running = False
+    RAN.append(value)
+    return value
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stopping_worker_puts_back_what_it_claimed_and_did_not_start() -> None:
+    RAN.clear()
+    stopper = _job("stop", priority=5, func=stop_the_worker)
+    rest = [_job(f"rest{i}") for i in range(3)]
+    DBTaskResult.objects.filter(pk=rest[0].pk).update(worker_ids=["earlier-worker"])
+    worker = make_worker(interval=0)
+    STOPPING[:] = [worker]
+    worker.run()  # claims all four at once, runs the first, stops
+    assert RAN == ["stop"]
+    rows = {j.pk: j for j in DBTaskResult.objects.all()}
+    assert rows[stopper.pk].status == "SUCCESSFUL"
+    for job in rest:
+        row = rows[job.pk]
+        assert (row.status, row.started_at) == ("READY", None)
+    # The attempt that never started is not counted (retries count attempts from worker_ids).
+    assert rows[rest[0].pk].worker_ids == ["earlier-worker"]
+    assert rows[rest[1].pk].worker_ids == [] and rows[rest[2].pk].worker_ids == []
+    make_worker(max_tasks=3, interval=0).run()
+    assert sorted(RAN) == ["rest0", "rest1", "rest2", "stop"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="an SQLite file connection does not drop")
+def test_a_job_whose_connection_drops_is_recorded_and_the_rest_of_its_batch_runs() -> None:
+    RAN.clear()
+    breaker = _job("x", priority=5, func=break_the_connection)
+    after = [_job(f"after{i}") for i in range(2)]
+    make_worker(max_tasks=3, interval=0).run()
+    rows = {j.pk: j for j in DBTaskResult.objects.all()}
+    assert rows[breaker.pk].status == "FAILED"
+    assert [rows[j.pk].status for j in after] == ["SUCCESSFUL", "SUCCESSFUL"]
+    assert RAN == ["after0", "after1"]
+
+
+@task()
+def break_the_connection(value: str) -> None:
+    """A job whose database connection dies under it (the server restarted, a proxy cut it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
