@@ -1,7 +1,7 @@
 """`make bench`: the help-center search benchmark, side by side with the peer when it is set up.
 
 For each mode — embedded (SQLite, `safedesk serve`, one uvicorn process) and scale-out
-(PostgreSQL + Redis, gunicorn with 2 sync workers on WSGI) — it builds a fresh database with the
+(PostgreSQL + Redis, granian with 2 WSGI workers) — it builds a fresh database with the
 demo content plus N generated zh/en articles, then reports:
   * index build time,
   * search latency in-process (p50/p99 over the labelled query set, 20 repeats),
@@ -106,15 +106,25 @@ def wait_http(url: str, timeout: float = 120) -> None:
 
 def start_server(mode: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     if mode == "scaleout":
+        # granian's WSGI interface, as docs/deploy-scaleout.md runs it: 2 worker processes, each
+        # calling Django from one thread (like a sync worker; ADR 0007).
         cmd = [
-            str(BIN / "gunicorn"),
-            "safedesk.wsgi:application",
-            "-w",
+            str(BIN / "granian"),
+            "--interface",
+            "wsgi",
+            "--workers",
             "2",
-            "-b",
-            f"127.0.0.1:{port}",
+            "--blocking-threads",
+            "1",
+            "--runtime-threads",
+            "1",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
             "--log-level",
             "warning",
+            "safedesk.wsgi:application",
         ]
     else:
         cmd = [str(BIN / "safedesk"), "serve", "--no-worker", "--port", str(port)]

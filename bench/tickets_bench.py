@@ -1,7 +1,7 @@
 """`make bench`, second part: the tickets benchmark (issue #3), side by side with the peer.
 
 For each mode — embedded (SQLite, `safedesk serve`: one uvicorn process with its job worker
-thread) and scale-out (PostgreSQL + Redis, gunicorn with 2 sync workers on WSGI and one
+thread) and scale-out (PostgreSQL + Redis, granian with 2 WSGI workers and one
 `safedesk worker` process) — it seeds a database once (10,000 tickets with ~21,000 messages by
 default; see bench/tickets_side.py for the data mix), then for each round restores that
 database, starts the server and measures with wrk (1 thread; 1 connection for --lat-s seconds,

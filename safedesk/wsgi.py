@@ -1,4 +1,4 @@
-"""WSGI entry for scaled-out HTTP (gunicorn); websockets go to asgi.py."""
+"""WSGI entry for scaled-out HTTP (granian or gunicorn); websockets go to asgi.py."""
 
 import os
 
