@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import lru_cache
 from traceback import format_exception
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.db import OperationalError, close_old_connections, connections
 from django.utils import timezone
+from django_tasks_db.compat import normalize_json
 from django_tasks_db.management.commands.db_worker import Worker as _PackageWorker
 from django_tasks_db.models import DBTaskResult, get_date_max
 from django_tasks_db.utils import is_locked_database_exception, retry
@@ -27,19 +29,20 @@ logger = logging.getLogger("safedesk.jobs")
 DB = "default"
 
 
-# ---- claiming and finishing a job in one statement each --------------------------------------
+# ---- claiming and finishing jobs in one statement each -----------------------------------------
 #
 # django-tasks-db claims a job with four statements built by the ORM on every pass (BEGIN, a
 # SELECT … FOR UPDATE SKIP LOCKED, an UPDATE, COMMIT) and finishes it with a fifth: ~2.5 ms of
 # the worker's CPU per job on this machine, as much as rendering and sending the email the job
-# is for. Here each is one statement written once per database, with the same effect on the row:
-# the claim takes the first ready job in the package's order (priority, then run_after, then
-# enqueued_at), skipping rows another worker holds, sets it RUNNING with its start time and
-# this worker's id appended, and reads it back; the finish writes what `set_successful` writes.
+# is for. Here each is one statement written once per database, with the same effect on the rows:
+# the claim takes the first ready jobs (up to CLAIM_BATCH) in the package's order (priority, then
+# run_after, then enqueued_at), skipping rows another worker holds, sets them RUNNING with their
+# start time and this worker's id appended, and reads them back; the finish writes what
+# `set_successful` writes, for every job of the batch that succeeded.
 
 
 @lru_cache(maxsize=4)
-def _statements(vendor: str) -> tuple[str, str, tuple[Any, ...], str]:
+def _statements(vendor: str) -> tuple[str, tuple[Any, ...], str]:
     meta = DBTaskResult._meta
     qn = connections[DB].ops.quote_name
     table = qn(str(meta.db_table))
@@ -65,16 +68,12 @@ def _statements(vendor: str) -> tuple[str, str, tuple[Any, ...], str]:
         f"ORDER BY {qn('priority')} DESC, {qn('run_after')} ASC, {qn('enqueued_at')} ASC LIMIT %s{lock}) "
         f"RETURNING {columns}"
     )
-    finish = (
-        f"UPDATE {table} SET {qn('status')} = %s, {qn('return_value')} = %s, {qn('finished_at')} = %s, "  # noqa: S608
-        f"{qn('exception_class_path')} = '', {qn('traceback')} = '' WHERE {qn('id')} = %s"
-    )
     # A claimed job this worker will not run after all (it is stopping) goes back as it was.
     release = (
         f"UPDATE {table} SET {qn('status')} = %s, {qn('started_at')} = NULL, {ids} = {drop_last} "  # noqa: S608
         f"WHERE {qn('id')} = %s AND {qn('status')} = %s"
     )
-    return claim, finish, fields, release
+    return claim, fields, release
 
 
 def _prep(name: str, value: Any) -> Any:
@@ -100,7 +99,7 @@ CLAIM_BATCH = 8  # jobs claimed per statement when that many are ready
 def claim_ready(worker_id: str, backend_name: str = "default", limit: int = 1) -> list[DBTaskResult]:
     """Claims up to `limit` ready jobs for `worker_id` (status RUNNING), first first."""
     conn = connections[DB]
-    claim, _finish, fields, _release = _statements(conn.vendor)
+    claim, fields, _release = _statements(conn.vendor)
     now = timezone.now()
     params = [
         _prep("status", "RUNNING"),
@@ -131,29 +130,57 @@ def claim_next(worker_id: str, backend_name: str = "default") -> DBTaskResult | 
 def release(job: DBTaskResult) -> None:
     """Puts a job this worker claimed but did not start back in the queue, as it was before."""
     conn = connections[DB]
-    _claim, _finish, _fields, statement = _statements(conn.vendor)
+    _claim, _fields, statement = _statements(conn.vendor)
     with conn.cursor() as cursor:
         cursor.execute(statement, [_prep("status", "READY"), _prep("id", job.id), _prep("status", "RUNNING")])
 
 
-@retry()
-def finish_successful(job: DBTaskResult, return_value: Any) -> None:
-    """What `DBTaskResult.set_successful` does, in one prepared statement (retried like it)."""
-    conn = connections[DB]
-    _claim, finish, _fields, _release = _statements(conn.vendor)
+def mark_successful(job: DBTaskResult, return_value: Any) -> None:
+    """Sets on `job` what `DBTaskResult.set_successful` sets, without writing it (see
+    `finish_all`). A return value that cannot be stored as JSON is refused here, while the job
+    can still be recorded as failed, as the package's own `set_successful` would refuse it."""
+    normalize_json(return_value)
     job.status = "SUCCESSFUL"
     job.finished_at = timezone.now()
     job.return_value = return_value
     job.exception_class_path = ""
     job.traceback = ""
-    params = [
-        _prep("status", job.status),
-        _prep("return_value", return_value),
-        _prep("finished_at", job.finished_at),
-        _prep("id", job.id),
-    ]
+
+
+@lru_cache(maxsize=4 * CLAIM_BATCH)
+def _finish_all_statement(vendor: str, rows: int) -> str:
+    """One UPDATE writing `rows` jobs' success records, each with its own value and time."""
+    qn = connections[DB].ops.quote_name
+    table = qn(str(DBTaskResult._meta.db_table))
+    casts = ("::uuid", "::jsonb", "::timestamptz") if vendor == "postgresql" else ("", "", "")
+    first = f"SELECT %s{casts[0]} AS job_id, %s{casts[1]} AS job_value, %s{casts[2]} AS job_finished"
+    more = f"SELECT %s{casts[0]}, %s{casts[1]}, %s{casts[2]}"
+    values = " UNION ALL ".join([first] + [more] * (rows - 1))
+    # Only quoted names of the model's table and columns go into the text; values are parameters.
+    return (
+        f"UPDATE {table} SET {qn('status')} = %s, {qn('return_value')} = done.job_value, "  # noqa: S608
+        f"{qn('finished_at')} = done.job_finished, {qn('exception_class_path')} = '', {qn('traceback')} = '' "
+        f"FROM ({values}) AS done WHERE {table}.{qn('id')} = done.job_id"
+    )
+
+
+@retry()
+def finish_all(jobs: Sequence[DBTaskResult]) -> None:
+    """Writes the success records of jobs marked by `mark_successful`, in one statement."""
+    if not jobs:
+        return
+    conn = connections[DB]
+    params: list[Any] = [_prep("status", "SUCCESSFUL")]
+    for job in jobs:
+        params += [_prep("id", job.id), _prep("return_value", job.return_value), _prep("finished_at", job.finished_at)]
     with conn.cursor() as cursor:
-        cursor.execute(finish, params)
+        cursor.execute(_finish_all_statement(conn.vendor, len(jobs)), params)
+
+
+def finish_successful(job: DBTaskResult, return_value: Any) -> None:
+    """What `DBTaskResult.set_successful` does, in one prepared statement (retried like it)."""
+    mark_successful(job, return_value)
+    finish_all([job])
 
 
 # ---- keeping the job table's planner statistics current (PostgreSQL) -------------------------
@@ -239,16 +266,25 @@ def _connection_needs_a_look() -> bool:
 
 class Worker(_PackageWorker):
     """django-tasks-db's worker (its signals, SIGTERM handling, failure records, max_tasks and
-    batch mode), claiming and finishing jobs with `claim_next` and `finish_successful`, keeping
-    the job table's statistics current (`refresh_job_statistics`)."""
+    batch mode), claiming up to CLAIM_BATCH jobs at a time with `claim_ready` and recording the
+    batch's successes with one `finish_all` before the next claim, keeping the job table's
+    statistics current (`refresh_job_statistics`). A crash between a job's work and that record
+    runs the job again (after the orphan sweep): at least once, as before, for up to a batch of
+    jobs instead of one."""
+
+    _done: list[DBTaskResult] | None = None  # successes not yet written, while `run` runs
 
     def run(self) -> None:
         logger.info("Starting worker worker_id=%s", self.worker_id)
         claims_to_analyze = 0  # analyze before the first claim
         claimed: deque[DBTaskResult] = deque()
+        done: list[DBTaskResult] = []
+        self._done = done
         try:
             while self.running:
                 if not claimed:
+                    finish_all(done)  # the batch's success records, in one statement
+                    done.clear()
                     # Dropped or expired connections are looked for once per claim, not once per
                     # job: with health checks on, each look is a round trip to the database.
                     close_old_connections()
@@ -269,7 +305,10 @@ class Worker(_PackageWorker):
                 if _connection_needs_a_look():
                     close_old_connections()  # a job's database error: reconnect before the next
         finally:
-            # Stopping (SIGTERM, max_tasks, an error): what was claimed and not started goes back.
+            # Stopping (SIGTERM, max_tasks, an error): what succeeded is recorded, what was
+            # claimed and not started goes back.
+            self._done = None
+            finish_all(done)
             while claimed:
                 release(claimed.popleft())
 
@@ -289,11 +328,19 @@ class Worker(_PackageWorker):
             return False  # SQLite busy: try again on the next pass
         return True
 
+    def _succeeded(self, job: DBTaskResult, return_value: Any) -> None:
+        mark_successful(job, return_value)
+        if self._done is None:
+            finish_all([job])  # run_task called on its own (the tests' run_tasks): write it now
+        else:
+            self._done.append(job)
+
     def run_task(self, db_task_result: DBTaskResult) -> None:
         # The package's run_task marks success with `set_successful` (an ORM save); for this
-        # job that name means `finish_successful`, the same write in one statement, and
-        # `set_failed` means `fail_or_retry`. Everything else is the package's.
-        db_task_result.set_successful = lambda value: finish_successful(db_task_result, value)
+        # job that name means `mark_successful`, the same values set and the write left to
+        # `finish_all` with the rest of the batch, and `set_failed` means `fail_or_retry`
+        # (written at once). Everything else is the package's.
+        db_task_result.set_successful = lambda value: self._succeeded(db_task_result, value)
         db_task_result.set_failed = lambda exc: fail_or_retry(db_task_result, exc)
         try:
             super().run_task(db_task_result)

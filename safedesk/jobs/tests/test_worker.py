@@ -126,7 +126,7 @@ def test_it_never_gives_one_job_to_two_workers() -> None:
 
 
 def _claim_plan(now: Any) -> str:
-    claim, _finish, _fields, _release = runner._statements(connection.vendor)
+    claim, _fields, _release = runner._statements(connection.vendor)
     params = ["RUNNING", now, "w-plan", "READY", "default", get_date_max(), now, runner.CLAIM_BATCH]
     prefix = "EXPLAIN " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
     with connection.cursor() as cursor:
@@ -300,3 +300,42 @@ def break_the_connection(value: str) -> None:
     """A job whose database connection dies under it (the server restarted, a proxy cut it)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+
+@task()
+def give_back(value: str) -> Any:
+    """Returns its argument; "not-json" returns a value JSON cannot hold."""
+    RAN.append(value)
+    return {1, 2} if value == "not-json" else {"echo": value}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batchs_successes_are_written_together_each_with_its_own_value_and_time() -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    RAN.clear()
+    jobs = [_job(f"v{i}", func=give_back) for i in range(runner.CLAIM_BATCH)]
+    with CaptureQueriesContext(connection) as queries:
+        make_worker(max_tasks=runner.CLAIM_BATCH, interval=0).run()
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(writes) == 2  # one claim of the whole batch, one record of its successes
+    rows = {j.pk: j for j in DBTaskResult.objects.all()}
+    for i, job in enumerate(jobs):
+        row = rows[job.pk]
+        assert (row.status, row.return_value, row.exception_class_path) == ("SUCCESSFUL", {"echo": f"v{i}"}, "")
+        assert row.started_at is not None and row.finished_at is not None and row.finished_at >= row.started_at
+    finished = [rows[j.pk].finished_at for j in jobs]
+    assert finished == sorted(finished) and len(set(finished)) > 1  # each job's own time
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_return_value_json_cannot_hold_fails_that_job_only() -> None:
+    RAN.clear()
+    before = _job("before", func=give_back)
+    bad = _job("not-json", func=give_back)
+    after = _job("after", func=give_back)
+    make_worker(max_tasks=3, interval=0).run()
+    rows = {j.pk: j for j in DBTaskResult.objects.all()}
+    assert rows[bad.pk].status == "FAILED" and rows[bad.pk].exception_class_path == "builtins.TypeError"
+    assert (rows[before.pk].status, rows[after.pk].status) == ("SUCCESSFUL", "SUCCESSFUL")
+    assert rows[after.pk].return_value == {"echo": "after"}
