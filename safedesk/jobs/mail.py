@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from email.message import Message
+from email.policy import Compat32
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,30 @@ def _header(value: str) -> str:
     if "\r" in value or "\n" in value:
         raise InvalidInput(code="header_injection")
     return value
+
+
+class QuickFold(Compat32):
+    """The standard library's compat32 policy (the one Django's messages use), writing a short
+    single-line ASCII header the way compat32 would without building an `email.header.Header`
+    to fold and encode it: ~12 % of an email job's CPU went to that, for about fifteen headers
+    per message that never need folding. Anything else (longer, non-ASCII, several lines,
+    leading, trailing or repeated whitespace, a `Header` object) is compat32's own work;
+    `tests/test_mail.py` checks both give the same bytes."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if (
+            type(value) is str
+            and len(name) + len(value) + 2 <= (self.max_line_length or 78)
+            and value.isascii()
+            and value.isprintable()
+            and value == value.strip()
+            and "  " not in value
+        ):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+QUICK_FOLD = QuickFold()
 
 
 class _Email(EmailMultiAlternatives):
@@ -42,6 +67,7 @@ class _Email(EmailMultiAlternatives):
             while any(boundary in payload for payload in payloads):  # pragma: no cover - 2**-128
                 boundary = f"==safedesk-{secrets.token_hex(16)}=="
             msg.set_boundary(boundary)
+        msg.policy = QUICK_FOLD  # used for every part when the message is written
         return msg
 
 

@@ -1,6 +1,11 @@
-import pytest
+from email.policy import compat32
+from typing import Any
 
-from safedesk.jobs.mail import send_templated_email
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from safedesk.jobs.mail import QUICK_FOLD, send_templated_email
 from safedesk.lib.errors import InvalidInput
 
 
@@ -58,3 +63,48 @@ def test_it_writes_a_multipart_message_that_parses_back_to_both_bodies(smtp_serv
     assert '<html lang="zh-hans">' in parts[1].get_content()
     assert mail.subject == "密码已更改 · password changed"
     assert parsed.as_bytes().count(f"--{boundary}".encode()) == 3  # two part openings, the close
+
+
+HEADER_NAMES = ["Subject", "From", "To", "Reply-To", "Date", "Message-ID", "Content-Type", "X-Mailer-Long-Header-Name"]
+HEADER_TEXT = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x7F), max_size=90) | st.text(max_size=40)
+
+
+@settings(max_examples=500, deadline=None)
+@given(name=st.sampled_from(HEADER_NAMES), value=HEADER_TEXT, linesep=st.sampled_from(["\n", "\r\n"]))
+def test_quick_folding_writes_every_header_as_compat32_does(name: str, value: str, linesep: str) -> None:
+    """Short plain ASCII headers skip the standard library's folding; every value, whether it
+    takes that shortcut or not (control characters, runs of spaces, non-ASCII, too long),
+    comes out byte for byte as compat32 writes it — or fails the same way."""
+    quick, plain = QUICK_FOLD.clone(linesep=linesep), compat32.clone(linesep=linesep)
+    try:
+        expected = plain.fold_binary(name, value)
+    except Exception as exc:  # compat32 refuses some values (e.g. what looks like a header)
+        with pytest.raises(type(exc)):
+            quick.fold_binary(name, value)
+        return
+    assert quick.fold_binary(name, value) == expected
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_whole_message_is_written_as_compat32_writes_it(language: str) -> None:
+    from django.core.mail import EmailMultiAlternatives
+
+    from safedesk.jobs.mail import _Email
+
+    def build(cls: type) -> Any:
+        email = cls(
+            subject="密码已更改 · password changed" if language == "zh-hans" else "Password changed",
+            body="Line one\n" + "long line " * 20 + "\n中文正文" * (language == "zh-hans"),
+            from_email="Desk <desk@example.com>",
+            to=["alice@example.com"],
+            reply_to=["reply+T-7KQ3M9XA.abc@example.com"],
+            headers={"Message-ID": "<fixed@example.com>", "Date": "Thu, 03 Dec 2026 08:00:00 -0000"},
+        )
+        email.attach_alternative("<p>" + "html " * 40 + "</p>", "text/html")
+        return email.message()
+
+    ours, theirs = build(_Email), build(EmailMultiAlternatives)
+    assert ours.policy is QUICK_FOLD
+    theirs.set_boundary(ours.get_boundary())
+    for linesep in ("\n", "\r\n"):
+        assert ours.as_bytes(linesep=linesep) == theirs.as_bytes(linesep=linesep)
