@@ -56,6 +56,12 @@ def running_safedesk(data_dir: Path, *, demo: bool = False, extra_env: dict[str,
     try:
         wait_for(base + "/")
         yield base
+    except BaseException:
+        # A failing test shows what the server said (pytest prints captured output on failure).
+        log.flush()
+        tail = log_path.read_text(encoding="utf-8", errors="replace")[-6000:]
+        print(f"--- {log_path} (last 6,000 characters) ---\n{tail}", file=sys.stderr)
+        raise
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -64,6 +64,9 @@ def test_it_takes_a_guest_request_from_form_to_rating(
     page.select_option("#id_category", "withdrawal")
     page.fill("#id_body", "My USDT withdrawal has been pending since Monday.")
     page.fill("#id_chain_links", "0x" + "ab" * 32)
+    # Typing the subject fetched article suggestions into the form above the button: let them
+    # land first, so that the click is not aimed at a button that then moves.
+    page.wait_for_load_state("networkidle")
     with page.expect_navigation():
         page.click("form.card button[type=submit]")
     assert "Check your email" in page.content()
@@ -134,3 +137,24 @@ def test_it_takes_a_guest_request_from_form_to_rating(
     page.screenshot(path=str(tmp_path / "rated.png"), full_page=True)
     for opened in browser.tabs:
         assert opened.problems == []
+
+
+def test_a_suggested_article_can_be_marked_as_the_answer_without_sending_the_form(
+    site: tuple[str, Path], browser: Browser
+) -> None:
+    """The suggestions box sits inside the request form: its "this answered my question" button
+    records the deflection by itself and neither submits the request nor leaves the page."""
+    base, _data_dir = site
+    tab = browser.new_tab()
+    page = tab.page
+    page.goto(base + "/tickets/new/")
+    page.fill("#id_email", "reader@example.com")
+    page.fill("#id_subject", "Withdrawal pending for two days")
+    answered = page.locator("#deflect button[data-deflect]").first
+    answered.wait_for(state="visible", timeout=30_000)
+    assert page.locator("form form").count() == 0  # no form inside the request form
+    answered.click()
+    page.locator("#deflect [role=status]").wait_for(state="visible", timeout=30_000)
+    assert "Glad it helped" in page.locator("#deflect").inner_text()
+    assert page.url == base + "/tickets/new/" and page.input_value("#id_email") == "reader@example.com"
+    assert tab.problems == []

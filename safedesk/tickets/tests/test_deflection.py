@@ -3,6 +3,9 @@ my question" is recorded as a deflection (once per reader), for published articl
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from typing import Any
 
 import pytest
@@ -35,7 +38,11 @@ def lockout_article(category: Any, agent_sam: Any) -> Any:
 
 def test_it_suggests_articles_and_records_a_deflection_once(client: Any, lockout_article: Any) -> None:
     suggestions = client.get("/tickets/new/suggest/?subject=account locked").content.decode()
-    assert "My account is locked" in suggestions and 'name="article" value="account-locked"' in suggestions
+    assert "My account is locked" in suggestions and 'data-deflect="account-locked"' in suggestions
+    # The box is swapped into the request form: it must not hold a form of its own.
+    assert "<form" not in suggestions
+    sent = re.search(r"hx-vals='([^']*)'", suggestions)
+    assert sent is not None and json.loads(html.unescape(sent.group(1))) == {"article": "account-locked", "lang": "en"}
     response = client.post(
         "/tickets/new/answered/", {"article": "account-locked", "lang": "en"}, HTTP_HX_REQUEST="true"
     )
