@@ -60,7 +60,7 @@ def running_safedesk(data_dir: Path, *, demo: bool = False, extra_env: dict[str,
         # A failing test shows what the server said (pytest prints captured output on failure).
         log.flush()
         tail = log_path.read_text(encoding="utf-8", errors="replace")[-6000:]
-        print(f"--- {log_path} (last 6,000 characters) ---\n{tail}", file=sys.stderr)
+        sys.stderr.write(f"--- {log_path} (last 6,000 characters) ---\n{tail}\n")
         raise
     finally:
         proc.send_signal(signal.SIGTERM)
