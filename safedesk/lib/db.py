@@ -5,13 +5,14 @@ ORM compiles once and that later run with new values."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet, FullResultSet, ImproperlyConfigured, ValidationError
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Model, QuerySet, signals
 from django.db.models.base import ModelState
 
@@ -322,6 +323,10 @@ def insert(*objs: M) -> None:
         raise TypeError("insert() writes rows of one model")
     meta = model._meta
     pk_set = objs[0].pk is not None
+    batch: _Together | None = getattr(_together, "batch", None)
+    if batch is not None:
+        batch.add(objs, pk_set)  # written when the `inserts_together` block ends
+        return
     if not _plain_shape(model) or any((obj.pk is not None) is not pk_set for obj in objs):
         _orm_insert(objs)
         return
@@ -356,6 +361,158 @@ def insert(*objs: M) -> None:
         obj._state.db = DB
     if one is not None and signals.post_save.has_listeners(model):
         signals.post_save.send(sender=model, instance=one, created=True, update_fields=None, raw=False, using=DB)
+
+
+# ---- inserts written together ------------------------------------------------------------------
+#
+# A new guest ticket is four rows (the ticket, its first message, its audit event, its email
+# job): four INSERTs, and around them the BEGIN and COMMIT of their transaction — six round trips
+# to PostgreSQL, each a wake-up of the server process and of ours. One statement of four
+# data-modifying WITH parts writes the same rows atomically with one round trip and no
+# transaction around it; a row that refers to an earlier row of the statement (the message's
+# ticket) reads that row's new key from its part.
+
+_together = threading.local()  # .batch: the open `inserts_together` block of this thread
+
+
+class _Together:
+    """Rows given to `insert()` in an `inserts_together` block, in order, by call."""
+
+    def __init__(self) -> None:
+        self.groups: list[tuple[type[Model], tuple[Model, ...], bool]] = []  # (model, rows, pk set)
+        self.where: dict[int, tuple[int, int]] = {}  # id(row) -> (group, number of rows in it)
+
+    def add(self, objs: Sequence[Model], pk_set: bool) -> None:
+        model = type(objs[0])
+        if not _plain_shape(model) or any((obj.pk is not None) is not pk_set for obj in objs):
+            raise TypeError(f"{model.__name__} rows cannot be written by inserts_together(): use insert() alone")
+        if len(objs) == 1 and signals.pre_save.has_listeners(model):
+            signals.pre_save.send(sender=model, instance=objs[0], raw=False, using=DB, update_fields=None)
+            pk_set = objs[0].pk is not None
+        for obj in objs:
+            self.where[id(obj)] = (len(self.groups), len(objs))
+        self.groups.append((model, tuple(objs), pk_set))
+
+    @property
+    def rows(self) -> list[Model]:
+        return [obj for _model, objs, _pk in self.groups for obj in objs]
+
+
+def _writes_refused(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    if not sql.lstrip()[:6].upper() == "SELECT":
+        raise RuntimeError("only reads may run inside inserts_together(): its writes are one statement")
+    return execute(sql, params, many, context)
+
+
+@contextmanager
+def inserts_together() -> Iterator[_Together | None]:
+    """The rows `insert()` is given inside the block are written all or none. On PostgreSQL they
+    are one statement sent when the block ends (atomic by itself, so outside a transaction there
+    is no BEGIN and COMMIT either), and any other write inside the block is refused
+    (RuntimeError); a row keeps no primary key until then, so code inside must not read one,
+    and a foreign key to a single row written earlier in the block is filled in by the
+    statement. Elsewhere (SQLite) the block is a transaction and each `insert()` runs at once.
+    An error inside the block writes nothing; a constraint the statement breaks raises
+    IntegrityError from the end of the block. Yields the batch (its `.rows`) on PostgreSQL,
+    None elsewhere."""
+    conn = connections[DB]
+    if conn.vendor != "postgresql":
+        with transaction.atomic():
+            yield None
+        return
+    if getattr(_together, "batch", None) is not None:
+        raise RuntimeError("inserts_together() blocks do not nest")
+    batch = _Together()
+    _together.batch = batch
+    try:
+        with conn.execute_wrapper(_writes_refused):
+            yield batch
+    finally:
+        _together.batch = None
+    if conn.in_atomic_block:
+        with transaction.atomic():  # a savepoint: a failed statement leaves the caller's transaction usable
+            _write_together(batch)
+    else:
+        _write_together(batch)
+
+
+def _write_together(batch: _Together) -> None:
+    if not batch.groups:
+        return
+    conn = connections[DB]
+    qn = conn.ops.quote_name
+    parts: list[str] = []
+    params: list[Any] = []
+    returned: list[int] = []  # groups whose new keys come back, in the order of the SELECT
+    filled: list[tuple[Model, Any, int]] = []  # (row, foreign key field, group it points at)
+    for g, (model, objs, pk_set) in enumerate(batch.groups):
+        meta = model._meta
+        plan = _insert_plan(model, len(objs), pk_set, conn.vendor)
+        rows = []
+        for obj in objs:
+            refs = {}
+            for field in plan.fields:
+                if field.is_relation and field.is_cached(obj):
+                    target = field.get_cached_value(obj)
+                    if target is not None and target.pk is None and id(target) in batch.where:
+                        group, size = batch.where[id(target)]
+                        if size != 1:
+                            raise TypeError("a row of inserts_together() can refer to a single-row insert only")
+                        refs[field] = group
+            obj._prepare_related_fields_for_save(  # type: ignore[attr-defined]
+                operation_name="save", fields=[f for f in plan.fields if f not in refs]
+            )
+            values = []
+            for field in plan.fields:
+                if field in refs:
+                    ref_meta = batch.groups[refs[field]][0]._meta
+                    values.append(f"(SELECT {qn(str(ref_meta.pk.column))} FROM w{refs[field]})")  # noqa: S608
+                    filled.append((obj, field, refs[field]))
+                    continue
+                value = field.pre_save(obj, True)
+                if hasattr(value, "resolve_expression"):
+                    raise TypeError(f"insert() writes values, not SQL expressions ({field.name}): use the ORM")
+                params.append(field.get_db_prep_save(value, conn))
+                values.append("%s")
+            rows.append("(" + ", ".join(values) + ")")
+        # Only the models' quoted table and column names go into the text; values are parameters.
+        sql = "INSERT INTO {} ({}) VALUES {}".format(  # noqa: S608
+            qn(meta.db_table), ", ".join(qn(str(f.column)) for f in plan.fields), ", ".join(rows)
+        )
+        if plan.returns_pk:
+            sql += f" RETURNING {qn(str(meta.pk.column))}"
+            returned.append(g)
+        parts.append(f"w{g} AS ({sql})")
+    selects = [
+        f"SELECT {g} AS part, {qn(str(batch.groups[g][0]._meta.pk.column))} AS key FROM w{g}"  # noqa: S608
+        for g in returned
+    ]
+    statement = (
+        "WITH " + ", ".join(parts) + " " + (" UNION ALL ".join(selects) if selects else "SELECT 0, 0 WHERE FALSE")
+    )
+    with conn.cursor() as cursor:
+        cursor.execute(statement, params)
+        keys = cursor.fetchall()
+    by_group: dict[int, list[Any]] = {}
+    for part, key in keys:
+        by_group.setdefault(part, []).append(key)
+    for g in returned:
+        model, objs, _pk = batch.groups[g]
+        got = by_group.get(g, [])
+        if len(got) != len(objs):
+            raise RuntimeError("the database returned fewer keys than rows inserted")
+        for obj, key in zip(objs, got, strict=True):
+            setattr(obj, model._meta.pk.attname, key)
+    for obj, field, group in filled:
+        setattr(obj, field.attname, batch.groups[group][1][0].pk)
+    for model, objs, _pk in batch.groups:
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = DB
+        if len(objs) == 1 and signals.post_save.has_listeners(model):
+            signals.post_save.send(
+                sender=model, instance=objs[0], created=True, update_fields=None, raw=False, using=DB
+            )
 
 
 def _orm_insert(objs: Sequence[Model]) -> None:

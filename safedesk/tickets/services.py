@@ -33,7 +33,7 @@ from safedesk.audit.models import AuditEvent
 from safedesk.audit.services import record, record_all, unsaved
 from safedesk.jobs.enqueue import enqueue
 from safedesk.lib import chain, ratelimit, uploads
-from safedesk.lib.db import insert
+from safedesk.lib.db import insert, inserts_together
 from safedesk.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied, SafedeskError
 from safedesk.lib.ids import new_ref
 from safedesk.lib.text import clean_text
@@ -338,20 +338,33 @@ class _RefTaken(Exception):
 REF_ATTEMPTS = 5
 
 
-def _creating(create: Callable[[], _T]) -> _T:
+def _creating(create: Callable[[], _T], *, together: bool = False) -> _T:
     """Runs `create` (which makes one ticket with `_new_ticket`) in one transaction, and again
     with a new reference when the INSERT hit one that is taken. A random reference is taken with
     odds of tickets / 32^8 (one in 100,000 at ten million tickets), so the unique constraint
     checks it instead of a SELECT before every INSERT; a collision rolls the attempt back whole
-    (account, audit, jobs), so nothing of it remains."""
+    (account, audit, jobs), so nothing of it remains. With `together`, the attempt's rows are
+    one statement (`lib.db.inserts_together`: on PostgreSQL no transaction round trips); only
+    for a `create` whose writes are all `insert()`s."""
     attempt = 1
     while True:
+        batch = None
         try:
+            if together:
+                with inserts_together() as batch:
+                    made = create()
+                return made
             with transaction.atomic():
                 return create()
         except _RefTaken as exc:
             if attempt >= REF_ATTEMPTS or not Ticket.objects.filter(ref=exc.ref).exists():
                 raise exc.error from exc
+        except IntegrityError:
+            # The statement of `inserts_together` (PostgreSQL) broke a constraint: maybe the
+            # new ticket's reference is taken.
+            refs = [row.ref for row in (batch.rows if batch is not None else []) if isinstance(row, Ticket)]
+            if attempt >= REF_ATTEMPTS or not refs or not Ticket.objects.filter(ref=refs[0]).exists():
+                raise
         attempt += 1
 
 
@@ -403,9 +416,13 @@ def submit_guest_ticket(email: Any, data: TicketInput, *, ip: str = "", files: F
     _limit_submissions(f"ip:{ip or 'unknown'}", f"email:{address}")
     clean = _clean(data, staff=False)
     checked = _check_files(files, who="guest", where="ticket.guest_create")
+    # An address seen before (the usual case) needs no new account, and a ticket without files
+    # or chain links is rows that `insert()` writes: then they go in as one statement.
+    known = account_selectors.user_by_email(address)
+    together = known is not None and not checked and not clean.links
 
     def create() -> Ticket | None:
-        requester, events = _customer_for(address, language=clean.language)
+        requester, events = _customer_for(address, language=clean.language, looked_up=True, found=known)
         if requester is None:
             record("ticket.guest_refused", actor=None, target_ref=address.rpartition("@")[2], ip=ip)
             # Nothing is kept for an address that cannot have requests (the files neither).
@@ -433,7 +450,7 @@ def submit_guest_ticket(email: Any, data: TicketInput, *, ip: str = "", files: F
         return ticket
 
     with _stored(checked) as names:
-        return _creating(create)
+        return _creating(create, together=together)
 
 
 def clean_email(value: Any) -> str:
@@ -445,11 +462,14 @@ def clean_email(value: Any) -> str:
     return address
 
 
-def _customer_for(address: str, *, language: str) -> tuple[User | None, list[AuditEvent]]:
+def _customer_for(
+    address: str, *, language: str, looked_up: bool = False, found: User | None = None
+) -> tuple[User | None, list[AuditEvent]]:
     """The active customer account of this address (created if there is none), or None when the
     address belongs to staff or to a deactivated account: those never become requesters. With
-    the audit event of a new account, for the caller to write with its own (`record_all`)."""
-    user = account_selectors.user_by_email(address)
+    the audit event of a new account, for the caller to write with its own (`record_all`).
+    With `looked_up`, `found` is the address's account (or None) as the caller just read it."""
+    user = found if looked_up else account_selectors.user_by_email(address)
     if user is not None:
         return (user if user.is_active and user.role == Role.CUSTOMER else None), []
     try:

@@ -103,6 +103,37 @@ def test_it_draws_a_taken_reference_again(alice: Any, monkeypatch: pytest.Monkey
     assert Ticket.objects.filter(ref=taken.ref).count() == 1
 
 
+def test_a_known_guests_ticket_is_one_write_and_a_taken_reference_is_drawn_again(
+    alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A guest address seen before: the ticket, its message, its audit event and its job are
+    written together (on PostgreSQL one statement per attempt, `lib.db.inserts_together`); an
+    attempt whose reference is taken leaves nothing and the next reference is used."""
+    from django_tasks_db.models import DBTaskResult
+
+    first = services.submit_guest_ticket("repeat@example.com", services.TicketInput(subject="Hi", body="One."))
+    assert first is not None
+    taken = services.submit_ticket(alice, services.TicketInput(subject="Taken", body="Ref."))
+    drawn = iter([taken.ref, "T-NEWREF02"])
+    monkeypatch.setattr(services, "new_ref", lambda prefix: next(drawn))
+
+    def counts() -> tuple[int, ...]:
+        return Ticket.objects.count(), Message.objects.count(), AuditEvent.objects.count(), DBTaskResult.objects.count()
+
+    before = counts()
+    with CaptureQueriesContext(connection) as ctx:
+        again = services.submit_guest_ticket("repeat@example.com", services.TicketInput(subject="Hi", body="Two."))
+    assert again is not None and again.ref == "T-NEWREF02" and again.requester_id == first.requester_id
+    assert counts() == (before[0] + 1, before[1] + 1, before[2] + 1, before[3] + 1)
+    assert Message.objects.get(ticket=again).body == "Two."
+    writes = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SELECT", "SAVEPOINT", "RELEASE"))]
+    if connection.vendor == "postgresql":
+        # The failed attempt's statement, rolled back to its savepoint, then the one that wrote.
+        assert [w[:5] for w in writes if not w.startswith("ROLLBACK")] == ["WITH ", "WITH "]
+    else:
+        assert sum(w.startswith("INSERT") for w in writes) == 1 + 4  # the failed ticket INSERT, then four
+
+
 def test_it_gives_up_after_five_taken_references(alice: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from django.db import IntegrityError
 

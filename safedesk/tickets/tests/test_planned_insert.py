@@ -158,3 +158,123 @@ def test_it_leaves_models_with_their_own_save_to_it(monkeypatch: Any) -> None:
     assert BusinessCalendar.objects.filter(pk=calendar.pk, name="Planned").exists()
     # Audit events declare that their save() (which refuses updates) adds nothing to an INSERT.
     assert libdb._plain_shape(AuditEvent) and not libdb._plain_shape(BusinessCalendar)
+
+
+# ---- inserts_together ------------------------------------------------------------------------
+
+POSTGRES = connection.vendor == "postgresql"
+
+
+def _new_ticket_rows(requester: Any, ref: str) -> tuple[Ticket, Message, list[AuditEvent], DBTaskResult]:
+    from safedesk.audit.services import unsaved
+
+    ticket = _ticket(requester, ref)
+    first = Message(ticket=ticket, author=requester, kind=MessageKind.PUBLIC, body="我的提币没有到账")
+    events = [unsaved("ticket.created", actor=None, target=ticket, target_ref=ref, data={"channel": "guest"})]
+    job: DBTaskResult = DBTaskResult(
+        id=uuid.uuid4(),
+        args_kwargs={"args": [ref], "kwargs": {}},
+        priority=0,
+        task_path="safedesk.tickets.tasks.send_guest_confirmation",
+        queue_name="email",
+        run_after=get_date_max(),
+        backend_name="default",
+    )
+    return ticket, first, events, job
+
+
+def _write_rows(rows: tuple[Ticket, Message, list[AuditEvent], DBTaskResult]) -> None:
+    ticket, first, events, job = rows
+    insert(ticket)
+    insert(first)
+    insert(*events)
+    insert(job)
+
+
+def test_rows_written_together_are_the_rows_written_one_by_one(alice: Any) -> None:
+    """The four rows of a new guest ticket: on PostgreSQL one statement (the message's ticket key
+    filled in by it), elsewhere one INSERT each; the rows equal those of separate inserts."""
+    ours, theirs = _new_ticket_rows(alice, "T-TOGETHR1"), _new_ticket_rows(alice, "T-TOGETHR2")
+    with CaptureQueriesContext(connection) as ctx, libdb.inserts_together() as batch:
+        _write_rows(ours)
+        assert ours[0].pk is None or not POSTGRES  # nothing is written before the block ends
+    _write_rows(theirs)
+    writes = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    if POSTGRES:
+        assert batch is not None and len(batch.rows) == 4
+        assert len(writes) == 1 and writes[0].startswith("WITH ")
+    else:
+        assert batch is None and len(writes) == 4
+    ticket, first, events, job = ours
+    assert isinstance(ticket.pk, int) and first.ticket_id == ticket.pk and isinstance(first.pk, int)
+    assert events[0].pk is not None and all(o._state.adding is False for o in (ticket, first, events[0], job))
+    assert Message.objects.get(pk=first.pk).ticket_id == ticket.pk
+    assert _columns(Ticket, ticket.pk) == _columns(Ticket, theirs[0].pk)
+    assert {k: v for k, v in _columns(Message, first.pk).items() if k != "ticket_id"} == {
+        k: v for k, v in _columns(Message, theirs[1].pk).items() if k != "ticket_id"
+    }
+    for model, a, b in ((AuditEvent, events[0], theirs[2][0]), (DBTaskResult, job, theirs[3])):
+        mine, other = _columns(model, a.pk), _columns(model, b.pk)
+        assert mine.keys() == other.keys()
+        assert {k: v for k, v in mine.items() if k not in {"target_ref", "args_kwargs"}} == {
+            k: v for k, v in other.items() if k not in {"target_ref", "args_kwargs"}
+        }
+
+
+def _counts() -> tuple[int, ...]:
+    return (Ticket.objects.count(), Message.objects.count(), AuditEvent.objects.count(), DBTaskResult.objects.count())
+
+
+def test_an_error_inside_the_block_writes_none_of_its_rows(alice: Any) -> None:
+    before = _counts()
+    with pytest.raises(ZeroDivisionError), libdb.inserts_together():
+        _write_rows(_new_ticket_rows(alice, "T-TOGETHR3"))
+        _ = 1 / 0
+    assert _counts() == before
+
+
+def test_a_broken_constraint_writes_none_of_the_rows_and_leaves_the_transaction_usable(alice: Any) -> None:
+    insert(_ticket(alice, "T-TOGETHR4"))
+    before = _counts()
+    with pytest.raises(IntegrityError), libdb.inserts_together():
+        _write_rows(_new_ticket_rows(alice, "T-TOGETHR4"))  # the reference is taken
+    assert _counts() == before  # the message, event and job of the failed ticket are not there
+
+
+@pytest.mark.skipif(not POSTGRES, reason="SQLite writes each insert at once inside the block's transaction")
+def test_other_writes_are_refused_inside_the_block(alice: Any) -> None:
+    before = _counts()
+    # (In its own savepoint: the ORM marks the test's transaction broken after a failed update.)
+    with pytest.raises(RuntimeError, match="only reads"), transaction.atomic(), libdb.inserts_together():
+        _write_rows(_new_ticket_rows(alice, "T-TOGETHR5"))
+        Ticket.objects.filter(ref="T-NOSUCH00").update(subject="x")
+    assert _counts() == before
+    with libdb.inserts_together(), pytest.raises(RuntimeError, match="do not nest"), libdb.inserts_together():
+        pass
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not POSTGRES, reason="the single statement is PostgreSQL's")
+def test_outside_a_transaction_the_rows_are_one_statement_in_autocommit(alice: Any) -> None:
+    """No transaction is opened for the block (so no BEGIN and COMMIT round trips), and its rows
+    are still written by one transaction: they carry the same transaction id (xmin)."""
+    rows = _new_ticket_rows(alice, "T-TOGETHR6")
+    with libdb.inserts_together():
+        assert connection.get_autocommit() and not connection.in_atomic_block
+        _write_rows(rows)
+    ticket, first, events, job = rows
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT xmin::text FROM tickets_ticket WHERE id = %s), "
+            "(SELECT xmin::text FROM tickets_message WHERE id = %s), "
+            "(SELECT xmin::text FROM audit_auditevent WHERE id = %s), "
+            "(SELECT xmin::text FROM django_tasks_database_dbtaskresult WHERE id = %s)",
+            [ticket.pk, first.pk, events[0].pk, job.pk],
+        )
+        xmins = cursor.fetchone()
+    assert None not in xmins and len(set(xmins)) == 1
+    before = _counts()
+    rows = _new_ticket_rows(alice, "T-TOGETHR6")  # taken: the statement fails as a whole
+    with pytest.raises(IntegrityError), libdb.inserts_together():
+        _write_rows(rows)
+    assert _counts() == before
