@@ -398,6 +398,12 @@ class _Together:
         return [obj for _model, objs, _pk in self.groups for obj in objs]
 
 
+@cache
+def _relations(model: type[Model]) -> tuple[Any, ...]:
+    """The model's concrete foreign keys (what `_prepare_related_fields_for_save` checks)."""
+    return tuple(f for f in model._meta.concrete_fields if f.is_relation)
+
+
 def _writes_refused(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
     if not sql.lstrip()[:6].upper() == "SELECT":
         raise RuntimeError("only reads may run inside inserts_together(): its writes are one statement")
@@ -440,56 +446,41 @@ def _write_together(batch: _Together) -> None:
     if not batch.groups:
         return
     conn = connections[DB]
-    qn = conn.ops.quote_name
-    parts: list[str] = []
     params: list[Any] = []
-    returned: list[int] = []  # groups whose new keys come back, in the order of the SELECT
     filled: list[tuple[Model, Any, int]] = []  # (row, foreign key field, group it points at)
-    for g, (model, objs, pk_set) in enumerate(batch.groups):
-        meta = model._meta
+    shape: list[Any] = []  # what the statement's text depends on
+    for model, objs, pk_set in batch.groups:
         plan = _insert_plan(model, len(objs), pk_set, conn.vendor)
-        rows = []
+        relations = _relations(model)
+        row_refs = []
         for obj in objs:
-            refs = {}
-            for field in plan.fields:
-                if field.is_relation and field.is_cached(obj):
+            refs: dict[int, int] = {}  # id(field) -> the group it points at
+            for field in relations:
+                if field.is_cached(obj):
                     target = field.get_cached_value(obj)
                     if target is not None and target.pk is None and id(target) in batch.where:
                         group, size = batch.where[id(target)]
                         if size != 1:
                             raise TypeError("a row of inserts_together() can refer to a single-row insert only")
-                        refs[field] = group
-            obj._prepare_related_fields_for_save(  # type: ignore[attr-defined]
-                operation_name="save", fields=[f for f in plan.fields if f not in refs]
-            )
-            values = []
-            for field in plan.fields:
-                if field in refs:
-                    ref_meta = batch.groups[refs[field]][0]._meta
-                    values.append(f"(SELECT {qn(str(ref_meta.pk.column))} FROM w{refs[field]})")  # noqa: S608
-                    filled.append((obj, field, refs[field]))
+                        refs[id(field)] = group
+            if not refs:
+                obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+            elif others := [f for f in relations if id(f) not in refs]:  # ([] would mean "all" to Django)
+                obj._prepare_related_fields_for_save(operation_name="save", fields=others)  # type: ignore[attr-defined]
+            placed = []
+            for i, field in enumerate(plan.fields):
+                points_at = refs.get(id(field))
+                if points_at is not None:
+                    placed.append((i, points_at))
+                    filled.append((obj, field, points_at))
                     continue
                 value = field.pre_save(obj, True)
                 if hasattr(value, "resolve_expression"):
                     raise TypeError(f"insert() writes values, not SQL expressions ({field.name}): use the ORM")
                 params.append(field.get_db_prep_save(value, conn))
-                values.append("%s")
-            rows.append("(" + ", ".join(values) + ")")
-        # Only the models' quoted table and column names go into the text; values are parameters.
-        sql = "INSERT INTO {} ({}) VALUES {}".format(  # noqa: S608
-            qn(meta.db_table), ", ".join(qn(str(f.column)) for f in plan.fields), ", ".join(rows)
-        )
-        if plan.returns_pk:
-            sql += f" RETURNING {qn(str(meta.pk.column))}"
-            returned.append(g)
-        parts.append(f"w{g} AS ({sql})")
-    selects = [
-        f"SELECT {g} AS part, {qn(str(batch.groups[g][0]._meta.pk.column))} AS key FROM w{g}"  # noqa: S608
-        for g in returned
-    ]
-    statement = (
-        "WITH " + ", ".join(parts) + " " + (" UNION ALL ".join(selects) if selects else "SELECT 0, 0 WHERE FALSE")
-    )
+            row_refs.append(tuple(placed))
+        shape.append((model, len(objs), pk_set, tuple(row_refs)))
+    statement, returned = _together_statement(conn.vendor, tuple(shape))
     with conn.cursor() as cursor:
         cursor.execute(statement, params)
         keys = cursor.fetchall()
@@ -513,6 +504,37 @@ def _write_together(batch: _Together) -> None:
             signals.post_save.send(
                 sender=model, instance=objs[0], created=True, update_fields=None, raw=False, using=DB
             )
+
+
+@lru_cache(maxsize=64)
+def _together_statement(vendor: str, shape: tuple[Any, ...]) -> tuple[str, tuple[int, ...]]:
+    """The text of one `inserts_together` statement, written once per shape: per part its model,
+    row count, whether keys are given, and per row which columns take the new key of which
+    earlier part; with the parts whose new keys come back."""
+    qn = connections[DB].ops.quote_name
+    parts: list[str] = []
+    returned: list[int] = []  # parts whose new keys come back, in the order of the SELECT
+    for g, (model, count, pk_set, row_refs) in enumerate(shape):
+        meta = model._meta
+        plan = _insert_plan(model, count, pk_set, vendor)
+        rows = []
+        for placed in row_refs:
+            values = ["%s"] * len(plan.fields)
+            for i, points_at in placed:
+                ref_pk = qn(str(shape[points_at][0]._meta.pk.column))
+                values[i] = f"(SELECT {ref_pk} FROM w{points_at})"  # noqa: S608
+            rows.append("(" + ", ".join(values) + ")")
+        # Only the models' quoted table and column names go into the text; values are parameters.
+        sql = "INSERT INTO {} ({}) VALUES {}".format(  # noqa: S608
+            qn(meta.db_table), ", ".join(qn(str(f.column)) for f in plan.fields), ", ".join(rows)
+        )
+        if plan.returns_pk:
+            sql += f" RETURNING {qn(str(meta.pk.column))}"
+            returned.append(g)
+        parts.append(f"w{g} AS ({sql})")
+    selects = [f"SELECT {g} AS part, {qn(str(shape[g][0]._meta.pk.column))} AS key FROM w{g}" for g in returned]  # noqa: S608
+    tail = " UNION ALL ".join(selects) if selects else "SELECT 0, 0 WHERE FALSE"
+    return "WITH " + ", ".join(parts) + " " + tail, tuple(returned)
 
 
 def _orm_insert(objs: Sequence[Model]) -> None:

@@ -34,6 +34,20 @@ except ImportError:  # pragma: no cover - depends on the installed psycopg
 
 TIMESTAMPTZ_OID = 1184
 
+# psycopg converts a query's `%s` placeholders to `$n` once per query text and keeps the result
+# (an LRU of 128 texts), but only for texts of at most 50 parameters: the one statement that
+# writes a guest's new ticket (`lib.db.inserts_together`) has 62, so it was converted anew on
+# every request (~0.3 ms of Python). The limit is a module setting of psycopg's, read on each
+# conversion; raising it keeps such statements too (still 128 texts at most).
+CACHED_STATEMENT_PARAMS = 200
+try:
+    from psycopg import _queries as _psycopg_queries
+
+    if getattr(_psycopg_queries, "MAX_CACHED_STATEMENT_PARAMS", CACHED_STATEMENT_PARAMS) < CACHED_STATEMENT_PARAMS:
+        _psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = CACHED_STATEMENT_PARAMS
+except ImportError:  # pragma: no cover - a psycopg without the module: nothing to raise
+    pass
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def compiled_timestamps(self) -> bool:

@@ -82,3 +82,21 @@ def test_named_cursors_read_the_same_values() -> None:
         streamed = [s.expire_date for s in Session.objects.order_by("pk").iterator(chunk_size=2)]
     assert streamed == [s.expire_date for s in Session.objects.order_by("pk")]
     assert len(streamed) == 3 and all(d.tzinfo is UTC for d in streamed)
+
+
+def test_a_statement_of_many_parameters_is_converted_once() -> None:
+    """The guest ticket's one statement has more than psycopg's default 50 parameters: with the
+    engine's higher limit its placeholder conversion is kept and reused."""
+    from psycopg import _queries
+
+    from safedesk.lib.postgresql.base import CACHED_STATEMENT_PARAMS
+
+    assert _queries.MAX_CACHED_STATEMENT_PARAMS >= CACHED_STATEMENT_PARAMS
+    sql = "SELECT " + ", ".join(["%s::int"] * 62)
+    _queries._query2pg.cache_clear()
+    with connection.cursor() as cursor:
+        for n in range(3):
+            cursor.execute(sql, list(range(n, n + 62)))
+            assert cursor.fetchone() == tuple(range(n, n + 62))
+    info = _queries._query2pg.cache_info()
+    assert info.misses == 1 and info.hits >= 2
