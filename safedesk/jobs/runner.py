@@ -329,10 +329,10 @@ class Worker(_PackageWorker):
         return True
 
     def _succeeded(self, job: DBTaskResult, return_value: Any) -> None:
-        mark_successful(job, return_value)
         if self._done is None:
-            finish_all([job])  # run_task called on its own (the tests' run_tasks): write it now
+            finish_successful(job, return_value)  # run_task called on its own (the tests' run_tasks)
         else:
+            mark_successful(job, return_value)
             self._done.append(job)
 
     def run_task(self, db_task_result: DBTaskResult) -> None:

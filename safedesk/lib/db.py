@@ -405,7 +405,7 @@ def _relations(model: type[Model]) -> tuple[Any, ...]:
 
 
 def _writes_refused(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-    if not sql.lstrip()[:6].upper() == "SELECT":
+    if sql.lstrip()[:6].upper() != "SELECT":
         raise RuntimeError("only reads may run inside inserts_together(): its writes are one statement")
     return execute(sql, params, many, context)
 
