@@ -130,6 +130,7 @@ class ReceivedMail:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    peer: Any = None  # the client's (host, port): one per SMTP session
 
     @property
     def subject(self) -> str:
@@ -161,7 +162,7 @@ class SmtpSink:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self.lock:
-            self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+            self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), parsed, session.peer))
         return "250 Message accepted"
 
     def clear(self) -> None:

@@ -370,6 +370,9 @@ def plans(port: int, prepared: dict[str, Any], args: argparse.Namespace) -> dict
             ],
             "creates": True,
         }
+    if args.only:
+        keep = set(args.only.split(","))
+        out = {name: p for name, p in out.items() if name in keep}
     # Check every endpoint answers as it should before anything is timed.
     inbox = expect(port, "GET", "/agent/tickets/?view=all", 200, headers={"Cookie": agent_cookie})
     if inbox.count("/agent/tickets/T-") < 25:
@@ -633,6 +636,7 @@ def main() -> int:
     ap.add_argument("--peer", default="", help="a set-up copy of the peer (bash bench/peer.sh prints one)")
     ap.add_argument("--peer-rounds", type=int, default=1)
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite the block in docs/benchmarks.md")
+    ap.add_argument("--only", default="", help="comma-separated endpoints to time (e.g. submit_form); implies --no-doc")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
@@ -671,7 +675,7 @@ def main() -> int:
         raw.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     block = markdown(report)
     print(block)
-    if not args.no_doc:
+    if not args.no_doc and not args.only:
         write_doc(block, "tickets_bench_1m" if args.tickets > 100_000 else "tickets_bench")
     return 0
 

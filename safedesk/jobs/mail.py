@@ -3,22 +3,34 @@
 Bodies come from templates (`<name>.txt` and `<name>.html`), rendered in the recipient's
 language. Subjects are fixed translated sentences chosen by the caller; header values with
 CR/LF are refused before Django (which would raise BadHeaderError) ever sees them.
+
+Inside `one_connection()` (the worker holds one around each batch of jobs it claims) the emails
+share one connection to the mail backend: one SMTP session instead of a connect, EHLO (and
+STARTTLS, AUTH) and QUIT per email, one file of `DATA_DIR/outbox` instead of one per email.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
+import smtplib
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import Message
 from email.policy import Compat32
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.functional import Promise
 
 from safedesk.lib.errors import InvalidInput
+
+logger = logging.getLogger("safedesk.jobs")
 
 
 def _header(value: str) -> str:
@@ -94,4 +106,66 @@ def send_templated_email(
         reply_to=[_header(reply_to)] if reply_to else None,
     )
     message.attach_alternative(html, "text/html")
-    message.send(fail_silently=False)
+    _deliver(message)
+
+
+# ---- one connection for many emails ------------------------------------------------------------
+
+
+class _Shared(threading.local):
+    active = False  # inside one_connection()
+    connection: BaseEmailBackend | None = None  # opened by the block's first email
+    used = False  # the connection has delivered at least one email
+
+
+_shared = _Shared()
+
+
+@contextmanager
+def one_connection() -> Iterator[None]:
+    """Emails sent in this block (in this thread) go through one backend connection, opened by
+    the first of them and closed when the block ends. A block inside another is part of it."""
+    if _shared.active:
+        yield
+        return
+    _shared.active = True
+    try:
+        yield
+    finally:
+        _shared.active = False
+        _drop_connection()
+
+
+def _drop_connection() -> None:
+    connection, _shared.connection, _shared.used = _shared.connection, None, False
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:  # closing a connection that already broke: nothing left to lose
+            logger.warning("closing the mail connection failed", exc_info=True)
+
+
+def _deliver(message: EmailMultiAlternatives) -> None:
+    if not _shared.active:
+        message.send(fail_silently=False)  # a connection of its own, opened and closed
+        return
+    if _shared.connection is None:
+        connection = get_connection(fail_silently=False)
+        connection.open()
+        _shared.connection, _shared.used = connection, False
+    try:
+        _shared.connection.send_messages([message])
+    except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+        # A session that delivered before and then went away (the server's idle timeout, a
+        # restart): one new session for this email. A failure on a new session is the job's.
+        was_used = _shared.used
+        _drop_connection()
+        if not was_used:
+            raise
+        logger.info("mail connection lost (%s); opening a new one", exc)
+        _deliver(message)
+        return
+    except BaseException:
+        _drop_connection()  # unknown state: the next email starts a new session
+        raise
+    _shared.used = True

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import timedelta
 from functools import lru_cache
 from traceback import format_exception
@@ -22,6 +23,7 @@ from django_tasks_db.management.commands.db_worker import Worker as _PackageWork
 from django_tasks_db.models import DBTaskResult, get_date_max
 from django_tasks_db.utils import is_locked_database_exception, retry
 
+from safedesk.jobs import mail
 from safedesk.jobs.liveness import Heartbeat
 from safedesk.jobs.periodic import Scheduler
 
@@ -280,9 +282,11 @@ class Worker(_PackageWorker):
         claimed: deque[DBTaskResult] = deque()
         done: list[DBTaskResult] = []
         self._done = done
+        held = ExitStack()  # what one batch of jobs holds open: its mail connection
         try:
             while self.running:
                 if not claimed:
+                    held.close()  # the batch's emails are handed over before its successes are written
                     finish_all(done)  # the batch's success records, in one statement
                     done.clear()
                     # Dropped or expired connections are looked for once per claim, not once per
@@ -299,6 +303,7 @@ class Worker(_PackageWorker):
                         if self.running:
                             time.sleep(self.interval)
                         continue
+                    held.enter_context(mail.one_connection())
                 self.run_task(claimed.popleft())
                 if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
                     return
@@ -308,6 +313,7 @@ class Worker(_PackageWorker):
             # Stopping (SIGTERM, max_tasks, an error): what succeeded is recorded, what was
             # claimed and not started goes back.
             self._done = None
+            held.close()
             finish_all(done)
             while claimed:
                 release(claimed.popleft())

@@ -2,10 +2,12 @@ from email.policy import compat32
 from typing import Any
 
 import pytest
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safedesk.jobs.mail import QUICK_FOLD, send_templated_email
+from safedesk.jobs import mail as jobs_mail
+from safedesk.jobs.mail import QUICK_FOLD, one_connection, send_templated_email
 from safedesk.lib.errors import InvalidInput
 
 
@@ -108,3 +110,57 @@ def test_a_whole_message_is_written_as_compat32_writes_it(language: str) -> None
     theirs.set_boundary(ours.get_boundary())
     for linesep in ("\n", "\r\n"):
         assert ours.as_bytes(linesep=linesep) == theirs.as_bytes(linesep=linesep)
+
+
+def test_it_sends_the_emails_of_one_block_over_one_smtp_session(smtp_server) -> None:
+    with one_connection():
+        for name in ("a", "b", "c"):
+            _send(to=f"{name}@example.com")
+    _send(to="d@example.com")
+    _send(to="e@example.com")
+    peers = [m.peer for m in smtp_server.messages]
+    assert [m.rcpt_tos for m in smtp_server.messages] == [[f"{n}@example.com"] for n in "abcde"]
+    assert peers[0] == peers[1] == peers[2]
+    assert len({peers[0], peers[3], peers[4]}) == 3  # outside a block: a session per email
+
+
+def test_it_opens_a_new_session_when_the_server_dropped_one_that_delivered(smtp_server) -> None:
+    with one_connection():
+        _send(to="a@example.com")
+        shared = jobs_mail._shared.connection
+        assert isinstance(shared, SmtpBackend)
+        assert shared.connection is not None
+        shared.connection.close()  # the socket goes away, as when the server times the session out
+        _send(to="b@example.com")
+        assert jobs_mail._shared.connection is not shared
+    first, second = smtp_server.messages
+    assert second.rcpt_tos == ["b@example.com"] and first.peer != second.peer
+    assert jobs_mail._shared.connection is None  # closed with the block
+
+
+def test_a_refused_email_leaves_the_session_and_a_failed_connect_is_the_emails_own(smtp_server, settings) -> None:
+    with one_connection():
+        _send(to="a@example.com")
+        shared = jobs_mail._shared.connection
+        with pytest.raises(InvalidInput):
+            _send(to="b@example.com\r\nBcc: victim@evil.example")
+        _send(to="c@example.com")
+        assert jobs_mail._shared.connection is shared
+    port, settings.EMAIL_PORT = settings.EMAIL_PORT, _closed_port()
+    with one_connection():
+        with pytest.raises(ConnectionRefusedError):
+            _send(to="d@example.com")  # nothing delivered on this session yet: no second try
+        assert jobs_mail._shared.connection is None
+        settings.EMAIL_PORT = port
+        _send(to="e@example.com")
+    a, c, e = smtp_server.messages
+    assert [m.rcpt_tos for m in (a, c, e)] == [["a@example.com"], ["c@example.com"], ["e@example.com"]]
+    assert a.peer == c.peer != e.peer
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -15,6 +15,7 @@ from django_tasks import task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from safedesk.jobs import runner
+from safedesk.jobs.mail import send_templated_email
 from safedesk.jobs.runner import claim_next, finish_successful, make_worker
 
 RAN: list[str] = []
@@ -29,6 +30,17 @@ def remember(value: str) -> str:
 @task()
 def explode(value: str) -> None:
     raise RuntimeError(f"broken job {value}")
+
+
+@task()
+def mail_one(to: str) -> None:
+    send_templated_email(
+        to=to,
+        subject="Hello",
+        template="accounts/emails/password_changed",
+        context={"user": {"display_name": "A"}, "reset_link": "https://x.example/r", "site_url": ""},
+        language="en",
+    )
 
 
 def _job(name: str, *, priority: int = 0, after: Any = None, func: Any = remember) -> DBTaskResult:
@@ -339,3 +351,17 @@ def test_a_return_value_json_cannot_hold_fails_that_job_only() -> None:
     assert rows[bad.pk].status == "FAILED" and rows[bad.pk].exception_class_path == "builtins.TypeError"
     assert (rows[before.pk].status, rows[after.pk].status) == ("SUCCESSFUL", "SUCCESSFUL")
     assert rows[after.pk].return_value == {"echo": "after"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_emails_of_one_claimed_batch_share_one_smtp_session(smtp_server, monkeypatch) -> None:
+    monkeypatch.setattr(runner, "CLAIM_BATCH", 3)
+    for n in range(5):
+        _job(f"u{n}@example.com", func=mail_one)
+    make_worker(max_tasks=10, interval=0).run()
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 5
+    by_peer: dict[Any, list[str]] = {}
+    for m in smtp_server.messages:
+        by_peer.setdefault(m.peer, []).extend(m.rcpt_tos)
+    # Two claims (3 + 2 jobs), each with its own session, in the order the jobs were claimed.
+    assert sorted(by_peer.values()) == [[f"u{n}@example.com" for n in range(3)], ["u3@example.com", "u4@example.com"]]
