@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -238,3 +240,17 @@ def run_tasks(db: Any) -> Callable[[], int]:
             count += 1
 
     return run
+
+
+# Public evaluation data (../shared/data beside the repository) -----------------------------------
+
+
+@pytest.fixture(scope="session")
+def eval_data() -> Path:
+    """The folder of public evaluation data (`../shared/data` beside the repository, or
+    SAFEDESK_EVAL_DATA); tests that need it skip, saying so, when it is absent. Never copied into
+    the repository (its README's rule)."""
+    root = Path(os.environ.get("SAFEDESK_EVAL_DATA") or Path(__file__).resolve().parent.parent / "shared" / "data")
+    if not root.is_dir():
+        pytest.skip(f"no evaluation data at {root} (set SAFEDESK_EVAL_DATA)")
+    return root

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "safedesk.jobs",
     "safedesk.search",
     "safedesk.accounts",
+    "safedesk.safety",
     "safedesk.helpcenter",
     "safedesk.tickets",
     "safedesk.api",
@@ -85,6 +86,7 @@ MIDDLEWARE = [
     "safedesk.accounts.middleware.SessionDeviceMiddleware",
     "safedesk.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "safedesk.safety.middleware.SecretNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "safedesk.lib.middleware.SafedeskErrorMiddleware",
@@ -309,7 +311,9 @@ LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every record passes the secret shield before it is written (safety.logfilter).
+    "filters": {"shield": {"()": "safedesk.safety.logfilter.ShieldFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["shield"]}},
     "loggers": {
         "safedesk": {"handlers": ["console"], "level": CONFIG.log_level},
         "django.request": {"handlers": ["console"], "level": "ERROR"},

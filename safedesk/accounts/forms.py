@@ -47,6 +47,15 @@ class ResetRequestForm(forms.Form):
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Display name"), max_length=120)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    anti_phishing_code = forms.CharField(
+        label=_("Anti-phishing code"),
+        max_length=32,
+        required=False,
+        help_text=_(
+            "A word or phrase only you and we know. Every email we send you shows it at the top: an email "
+            "that claims to be from us without it is a fake."
+        ),
+    )
 
 
 class PasswordChangeForm(SetPasswordForm):

@@ -68,6 +68,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(_("display name"), max_length=120, blank=True)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # A phrase the customer chose; every email we send them shows it, so that an email without
+    # it is not from us (set on the profile page; never written to the audit log).
+    anti_phishing_code = models.CharField(_("anti-phishing code"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)

@@ -10,6 +10,7 @@ account's behalf (tickets, recovery) must check `User.email_verified_at` themsel
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -31,7 +32,7 @@ from safedesk.accounts import apikeys, tasks, tokens
 from safedesk.accounts.models import STAFF_ROLES, ApiToken, Availability, Role, Scope, Team, TeamMembership, User
 from safedesk.audit.services import record
 from safedesk.jobs.enqueue import enqueue
-from safedesk.lib import ratelimit
+from safedesk.lib import ratelimit, secretscan
 from safedesk.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from safedesk.lib.text import clean_text
 
@@ -43,8 +44,26 @@ def normalize_email(email: str) -> str:
 
 
 def _clean_display_name(value: str) -> str:
-    # One line: CR/LF and other controls are removed, so the name can never break a header.
-    return clean_text(value, field="display_name", max_length=120, multiline=False)
+    # One line: CR/LF and other controls are removed, so the name can never break a header. A
+    # name is written text: a recovery phrase or key pasted into it is replaced (the secret
+    # shield's scanner; this layer sits below safety).
+    return secretscan.redact(clean_text(value, field="display_name", max_length=120, multiline=False))[0][:120]
+
+
+ANTI_PHISHING_CODE = re.compile(r"[\w\u3400-\u9fff -]{4,32}")
+
+
+def clean_anti_phishing_code(value: str) -> str:
+    """4 to 32 letters, digits (any script), spaces or hyphens: no links, no markup, nothing an
+    email client would turn into something else."""
+    text = clean_text(value, field="anti_phishing_code", max_length=32, allow_empty=True, multiline=False)
+    if text and (not ANTI_PHISHING_CODE.fullmatch(text) or "_" in text):
+        raise InvalidInput(
+            _("Use 4 to 32 letters, digits, spaces or hyphens."),
+            code="invalid_anti_phishing_code",
+            field="anti_phishing_code",
+        )
+    return text
 
 
 def _clean_language(value: str) -> str:
@@ -188,9 +207,14 @@ def set_language(user: User, *, language: str, actor: User) -> User:
     return user
 
 
-def update_profile(user: User, *, display_name: str, language: str, actor: User, ip: str = "") -> User:
+def update_profile(
+    user: User, *, display_name: str, language: str, actor: User, ip: str = "", anti_phishing_code: str | None = None
+) -> User:
+    """The profile page's fields. `anti_phishing_code` None leaves it as it is; the audit event
+    says it was set, changed or cleared, never what it is."""
     name = _clean_display_name(display_name)
     lang = _clean_language(language)
+    code = clean_anti_phishing_code(anti_phishing_code) if anti_phishing_code is not None else None
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         changes: dict[str, dict[str, str]] = {}
@@ -200,11 +224,23 @@ def update_profile(user: User, *, display_name: str, language: str, actor: User,
         if locked.language != lang:
             changes["language"] = {"from": locked.language, "to": lang}
             locked.language = lang
+        fields = list(changes)
+        if code is not None and locked.anti_phishing_code != code:
+            # Whether there is one, never what it is (and under a key the audit log keeps).
+            changes["anti_phishing"] = {"from": _state(locked.anti_phishing_code), "to": _state(code)}
+            locked.anti_phishing_code = code
+            fields.append("anti_phishing_code")
         if changes:
-            locked.save(update_fields=list(changes))
+            locked.save(update_fields=fields)
             record("accounts.profile_updated", actor=actor, target=locked, data=changes, ip=ip)
     user.display_name, user.language = name, lang
+    if code is not None:
+        user.anti_phishing_code = code
     return user
+
+
+def _state(code: str) -> str:
+    return "set" if code else "none"
 
 
 def note_signed_in(user: User, *, ip: str = "") -> None:

@@ -166,7 +166,11 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = _current_user(request)
-    initial = {"display_name": user.display_name, "language": user.language or settings.LANGUAGE_CODE}
+    initial = {
+        "display_name": user.display_name,
+        "language": user.language or settings.LANGUAGE_CODE,
+        "anti_phishing_code": user.anti_phishing_code,
+    }
     form = forms.ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -174,6 +178,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 user,
                 display_name=form.cleaned_data["display_name"],
                 language=form.cleaned_data["language"],
+                anti_phishing_code=form.cleaned_data["anti_phishing_code"],
                 actor=user,
                 ip=client_ip(request),
             )

@@ -32,6 +32,7 @@ from safedesk.helpcenter.selectors import SEARCH_KIND, article_url
 from safedesk.lib.errors import InvalidInput
 from safedesk.lib.markdown import to_plain
 from safedesk.lib.text import clean_text
+from safedesk.safety.shield import shield_text
 from safedesk.search import services as search_services
 
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -368,7 +369,8 @@ def record_feedback(
     """One vote per reader (signed-in user, else browser session) and article; voting again
     replaces the earlier vote and the counters follow."""
     lang = clean_lang(lang)
-    comment = clean_text(comment, field="comment", max_length=MAX_COMMENT, allow_empty=True)
+    # A comment is customer-written text: it passes the secret shield before it is stored.
+    comment = shield_text(clean_text(comment, field="comment", max_length=MAX_COMMENT, allow_empty=True))[:MAX_COMMENT]
     who = _actor_or_none(user)
     if who is None and not session_key:
         raise InvalidInput(_("Your browser did not keep a session. Enable cookies and try again."), code="no_session")

@@ -46,6 +46,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
+from safedesk.lib import secretscan
 from safedesk.lib.errors import InvalidInput, SafedeskError
 
 logger = logging.getLogger("safedesk.security")
@@ -276,6 +277,9 @@ def clean_filename(raw: Any) -> CleanName:
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE)
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
     text = _WINDOWS_FORBIDDEN.sub("_", text)
+    # A name is written text like any other: a recovery phrase or key in it is replaced before
+    # the name is stored or shown (the secret shield's scanner; markers have no dots or slashes).
+    text = secretscan.redact(text)[0]
     text = " ".join(text.split())
     # Windows ignores trailing dots and spaces ("x.php." is x.php): drop them before reading the
     # extensions; a leading dot (".htaccess") still counts as one.
@@ -578,8 +582,6 @@ def inspect_upload(name: Any, source: Any, *, limits: Limits | None = None) -> C
     limits = limits or Limits.from_settings()
     clean = clean_filename(name)
     shown = clean.with_extension(clean.extension) if clean.extension else clean.stem
-    # The secret shield (issue #4) will check the file name here, before it is stored or shown:
-    # a name is customer-written text like any other.
     data = _read(source, limits.max_file_bytes)
     if len(data) > limits.max_file_bytes:
         raise UploadTooLarge(

@@ -2,8 +2,9 @@
 records an audit event and enqueues its notifications in the same transaction (they are sent
 after commit by the job worker, never inside the request).
 
-Customer-written text is cleaned (`lib.text.clean_text`) before it is stored. The secret shield
-(issue #4) is not built yet; when it lands it runs here, at this boundary, before storage.
+Written text is cleaned (`lib.text.clean_text`) and passes the secret shield (`_written`:
+recovery phrases and private keys are replaced by a marker) before it is stored; audit events
+keep only how many of each kind were removed (`shield_removed`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +39,9 @@ from safedesk.lib.db import insert, inserts_together
 from safedesk.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied, SafedeskError
 from safedesk.lib.ids import new_ref
 from safedesk.lib.text import clean_text
+from safedesk.safety import guard
+from safedesk.safety.shield import collect as shield_collect
+from safedesk.safety.shield import shield_text
 from safedesk.tickets import macros, routing, selectors, sla, tasks
 from safedesk.tickets.models import (
     ACTIVE_STATUSES,
@@ -83,12 +88,27 @@ _T = TypeVar("_T")
 # ---- input checks ------------------------------------------------------------------------------
 
 
+def _written(value: Any, *, field: str, max_length: int, allow_empty: bool = False, multiline: bool = True) -> str:
+    """Free text someone wrote, cleaned and shielded. A marker can be longer than what it
+    replaced (twelve Chinese characters): the result is cut to `max_length` again."""
+    text = clean_text(
+        _as_text(value, field), field=field, max_length=max_length, allow_empty=allow_empty, multiline=multiline
+    )
+    return shield_text(text)[:max_length]
+
+
 def clean_subject(value: Any) -> str:
-    return clean_text(_as_text(value, "subject"), field="subject", max_length=MAX_SUBJECT, multiline=False)
+    return _written(value, field="subject", max_length=MAX_SUBJECT, multiline=False)
 
 
 def clean_body(value: Any, *, field: str = "body") -> str:
-    return clean_text(_as_text(value, field), field=field, max_length=MAX_BODY)
+    return _written(value, field=field, max_length=MAX_BODY)
+
+
+def _with_removed(data: dict[str, Any], removed: Counter[str]) -> dict[str, Any]:
+    """Audit data, with how many secrets of each kind the shield removed (never what), as
+    [kind, count] pairs: the audit log blanks values under keys that sound secret."""
+    return {**data, "shield_removed": [[k, n] for k, n in sorted(removed.items())]} if removed else data
 
 
 def _as_text(value: Any, field: str) -> str:
@@ -199,18 +219,23 @@ class _Clean:
     language: str
     tags: list[str]
     links: list[chain.ChainRef]
+    removed: Counter[str]  # what the shield took out of the subject and the body, by kind
 
 
 def _clean(data: TicketInput, *, staff: bool) -> _Clean:
+    with shield_collect() as removed:
+        subject = clean_subject(data.subject)
+        body = clean_body(data.body)
     return _Clean(
-        subject=clean_subject(data.subject),
-        body=clean_body(data.body),
+        subject=subject,
+        body=body,
         category=clean_category(data.category),
         # Customers do not choose how urgent they are; triage (and agents) do.
         priority=clean_priority(data.priority) if staff else int(Priority.NORMAL),
         language=clean_language(data.language),
         tags=clean_tags(data.tags) if staff else [],
         links=clean_chain_links(data.chain_links),
+        removed=removed,
     )
 
 
@@ -394,7 +419,7 @@ def submit_ticket(
             actor=requester,
             target=ticket,
             target_ref=ticket.ref,
-            data=_with_files({"channel": channel}, len(checked)),
+            data=_with_files(_with_removed({"channel": channel}, clean.removed), len(checked)),
             ip=ip,
         )
         enqueue(tasks.notify_requester, ticket.ref, "received")
@@ -442,7 +467,7 @@ def submit_guest_ticket(email: Any, data: TicketInput, *, ip: str = "", files: F
             actor=None,
             target=ticket,
             target_ref=ticket.ref,
-            data=_with_files({"channel": "guest"}, len(checked)),
+            data=_with_files(_with_removed({"channel": "guest"}, clean.removed), len(checked)),
             ip=ip,
         )
         record_all([*events, created])
@@ -552,7 +577,7 @@ def create_ticket_for_customer(
             actor=actor,
             target=ticket,
             target_ref=ticket.ref,
-            data=_with_files({"channel": channel}, len(checked)),
+            data=_with_files(_with_removed({"channel": channel}, clean.removed), len(checked)),
             ip=ip,
         )
         record_all([*events, created])
@@ -629,10 +654,12 @@ def add_reply(
     `last_seen` (the public id of the newest message the writer had on screen) guards against
     answering past a message that arrived meanwhile: a public reply is then refused with 409
     `reply_collision` unless `force` says the writer saw it and sends anyway."""
-    text = clean_text(_as_text(body, "body"), field="body", max_length=MAX_BODY, allow_empty=bool(files))
+    text = _written(body, field="body", max_length=MAX_BODY, allow_empty=bool(files))
     staff = actor.role in STAFF_ROLES
     if internal and not staff:
         raise PermissionDenied()
+    if staff and not internal:
+        _guard_agent_text(text, field="body", actor=actor, target_ref=ticket.ref, ip=ip)
     checked = _check_files(files, who=actor, where="ticket.note" if internal else "ticket.reply")
     with _stored(checked) as names, transaction.atomic():
         ticket = _locked(ticket)
@@ -989,9 +1016,7 @@ def rate_ticket(ticket: Ticket, score: Any, comment: Any = "", *, actor: User, i
         value = 0
     if isinstance(score, bool) or (isinstance(score, float) and not score.is_integer()) or not 1 <= value <= 5:
         raise InvalidInput(_("A rating is a whole number from 1 to 5."), code="invalid_rating", field="score")
-    text = clean_text(
-        _as_text(comment or "", "comment"), field="comment", max_length=MAX_RATING_COMMENT, allow_empty=True
-    )
+    text = _written(comment or "", field="comment", max_length=MAX_RATING_COMMENT, allow_empty=True)
     with transaction.atomic():
         ticket = _locked(ticket)
         if not _is_requester(ticket, actor):
@@ -1007,7 +1032,7 @@ def rate_ticket(ticket: Ticket, score: Any, comment: Any = "", *, actor: User, i
 
 def appeal_ticket(ticket: Ticket, reason: Any, *, actor: User, ip: str = "") -> Appeal:
     """The requester appeals (上诉) a solved or closed request; a supervisor decides."""
-    text = clean_text(_as_text(reason, "reason"), field="reason", max_length=MAX_APPEAL_REASON)
+    text = _written(reason, field="reason", max_length=MAX_APPEAL_REASON)
     with transaction.atomic():
         ticket = _locked(ticket)
         if not _is_requester(ticket, actor):
@@ -1042,7 +1067,7 @@ def decide_appeal(appeal: Appeal, *, upheld: bool, decision: Any, actor: User, i
     customer sees."""
     if not (actor.is_active and actor.has_role(Role.SUPERVISOR)):
         raise PermissionDenied()
-    text = clean_text(_as_text(decision, "decision"), field="decision", max_length=MAX_APPEAL_REASON)
+    text = _written(decision, field="decision", max_length=MAX_APPEAL_REASON)
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
         if appeal.status != AppealStatus.OPEN:
@@ -1334,12 +1359,24 @@ def rescan_pending(*, batch: int = RESCAN_BATCH) -> int:
 # ---- the agent guard seam ----------------------------------------------------------------------
 
 
-def _guard_agent_text(text: str, *, field: str, actor: User) -> None:
-    """AGENT GUARD SEAM (issue #4). Every macro body (when saved) and every reply sent from a
-    macro passes here before it is stored. The agent guard of issue #4 will refuse, with an
-    InvalidInput code, a text that asks the customer for a recovery phrase, private key,
-    password or 2FA code; until it lands every text passes."""
-    return None
+def _guard_agent_text(text: str, *, field: str, actor: User, target_ref: str = "", ip: str = "") -> None:
+    """The agent guard (`safety.guard`): staff text for a customer — a public reply, a macro body
+    — that asks for a recovery phrase, private key, password or 2FA code is refused (400
+    `agent_guard`, with the reason) and the attempt is audited (`safety.agent_guard`, what was
+    asked for, never the text). Called before the caller's transaction opens, so that the audit
+    event stays when the refusal undoes the rest."""
+    hit = guard.asks_for_secret(text)
+    if hit is None:
+        return
+    record(
+        "safety.agent_guard",
+        actor=actor,
+        target_ref=target_ref,
+        target_type="tickets.ticket" if target_ref else "tickets.macro",
+        data={"asked_for": hit.kind, "field": field},
+        ip=ip,
+    )
+    raise guard.refusal(hit, field=field)
 
 
 # ---- tags --------------------------------------------------------------------------------------
@@ -1492,6 +1529,8 @@ def reply_as_agent(ticket: Ticket, reply: AgentReply, *, actor: User, ip: str = 
     macro = reply.macro
     if macro is not None and not (macro.active and macro.owner_id in (None, actor.pk)):
         raise NotFound()
+    if not reply.internal and isinstance(reply.body, str):
+        _guard_agent_text(reply.body, field="body", actor=actor, target_ref=ticket.ref, ip=ip)
     with transaction.atomic():
         message = add_reply(
             ticket,
@@ -1504,7 +1543,6 @@ def reply_as_agent(ticket: Ticket, reply: AgentReply, *, actor: User, ip: str = 
             files=reply.files,
         )
         if macro is not None:
-            _guard_agent_text(message.body, field="body", actor=actor)
             Macro.objects.filter(pk=macro.pk).update(usage_count=F("usage_count") + 1)
             record(
                 "ticket.macro_applied",

@@ -59,12 +59,12 @@ def _ticket(ref: str) -> Any:
 
 
 # What the requester's and the assignee's notices read of the ticket and of the person (`_send`
-# and the notice templates: `user.display_name`). Each of these emails follows a submission, so
-# their loader reads only these columns of the ticket's 30-odd and the person's 15: a notice
-# that reads another field must add it here (test_it_sends_the_submission_emails_in_one_read
-# counts the reads).
+# and the notice templates: `user.display_name`, `user.anti_phishing_code`). Each of these
+# emails follows a submission, so their loader reads only these columns of the ticket's 30-odd
+# and the person's 16: a notice that reads another field must add it here
+# (test_it_sends_the_submission_emails_in_one_read counts the reads).
 _NOTICE_TICKET_FIELDS = ("ref", "confirmed_at", "confirm_nonce")
-_NOTICE_PERSON_FIELDS = ("email", "language", "is_active", "display_name")
+_NOTICE_PERSON_FIELDS = ("email", "language", "is_active", "display_name", "anti_phishing_code")
 
 
 def _notice_query(person: str, ref: str) -> Any:

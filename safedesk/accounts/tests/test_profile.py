@@ -55,3 +55,12 @@ def test_it_refuses_a_control_character_name(login, alice) -> None:
 
 def test_it_sends_guests_to_sign_in(client) -> None:
     assert client.get(reverse("accounts:profile"))["Location"].startswith(reverse("accounts:login"))
+
+
+def test_a_display_name_with_a_private_key_is_saved_without_it(login, alice) -> None:
+    wif = "L1RrrnXkcKut5DEMwtDthjwRcTTwED36thyL1DebVrKuwvohjMNi"
+    client = login(alice)
+    client.post(reverse("accounts:profile"), {"display_name": f"Alice {wif}", "language": "en"})
+    alice.refresh_from_db()
+    assert wif not in alice.display_name and alice.display_name.startswith("Alice [")
+    assert wif not in str(AuditEvent.objects.get(verb="accounts.profile_updated").data)

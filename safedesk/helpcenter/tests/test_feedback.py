@@ -91,3 +91,13 @@ def test_it_shows_comments_to_agents_inert(
     assert "&lt;script&gt;alert(&#x27;agent&#x27;)&lt;/script&gt;" in page
     assert "<script>alert" not in page
     assert "0 found it helpful, 1 did not" in page
+
+
+def test_a_comment_with_a_recovery_phrase_is_stored_without_it(lockout: Article, client: Client) -> None:
+    from safedesk.lib import secretscan
+
+    phrase = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+    response = client.post(URL, {"helpful": "no", "comment": f"I typed {phrase} and it failed"})
+    assert response.status_code == 302 and response["Safedesk-Notice"] == "secret_removed"
+    stored = ArticleFeedback.objects.get().comment
+    assert phrase not in stored and secretscan.MARKERS[secretscan.MNEMONIC] in stored

@@ -40,3 +40,10 @@ def test_it_shows_staff_the_most_frequent_gaps_first(agent_sam: Any, login: Any)
 def test_it_hides_the_report_from_customers(alice: Any, login: Any, client: Any) -> None:
     assert client.get(reverse("search:gaps")).status_code == 302
     assert login(alice).get(reverse("search:gaps")).status_code == 403
+
+
+def test_a_pasted_recovery_phrase_never_reaches_the_query_log() -> None:
+    phrase = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+    record_query(query=f"restore {phrase}", lang="en", hits=0)
+    [row] = ZeroResultQuery.objects.all()
+    assert "legal" not in row.query and row.query.startswith("restore [")
