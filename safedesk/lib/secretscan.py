@@ -221,11 +221,11 @@ def _in_run(text: str, run: list[_Token], lists: _Lists) -> Iterator[Finding]:
             end = start + 1
             while end < len(run) and indexes[end] >= 0:
                 end += 1
-            yield from _in_stretches(text, run[start:end], indexes[start:end], number, lists)
+            yield from _in_stretches(text, run[start:end], indexes[start:end], lists)
             start = end
 
 
-def _in_stretches(text: str, run: list[_Token], indexes: list[int], number: int, lists: _Lists) -> Iterator[Finding]:
+def _in_stretches(text: str, run: list[_Token], indexes: list[int], lists: _Lists) -> Iterator[Finding]:
     n = len(run)
     if n < PARTIAL_WORDS:
         return

@@ -53,7 +53,6 @@ _SENTENCE = re.compile(r"[.!?。！？；;\n]+")
 @dataclass(frozen=True)
 class GuardHit:
     kind: str  # a key of _SECRETS
-    sentence: int  # which sentence (0-based), for the explanation
 
 
 class AgentGuardRefused(InvalidInput):
@@ -68,7 +67,7 @@ NEAR = 30  # characters between the asking words and the secret's name
 
 
 def asks_for_secret(text: str) -> GuardHit | None:
-    for number, sentence in enumerate(_SENTENCE.split(text)):
+    for sentence in _SENTENCE.split(text):
         if not sentence.strip() or _NOT.search(sentence):
             continue
         asks = [m.span() for m in _ASK.finditer(sentence)]
@@ -79,7 +78,7 @@ def asks_for_secret(text: str) -> GuardHit | None:
                 continue
             for m in pattern.finditer(sentence):
                 if any(m.start() - end <= NEAR and start - m.end() <= NEAR for start, end in asks):
-                    return GuardHit(kind, number)
+                    return GuardHit(kind)
     return None
 
 

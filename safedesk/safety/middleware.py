@@ -1,7 +1,7 @@
 """Tells whoever sent a secret that it was removed, in their language: the shield counts what it
 removes while the request runs (`shield.collect`); a page request gets a warning message (shown
-on the page the form leads to), an API request a `Safedesk-Notice: secret_removed` header (the
-API's own answers also say so in their bodies where they return the stored text)."""
+on the page the form leads to); every such response, API answers included, carries a
+`Safedesk-Notice: secret_removed` header."""
 
 from __future__ import annotations
 

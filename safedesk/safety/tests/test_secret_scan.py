@@ -168,7 +168,7 @@ def test_it_scans_long_text_with_bounded_work() -> None:
     text = (
         "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面" * 40
     )[:4000]
-    assert scan(text) == [] or all(f.kind == secretscan.MNEMONIC for f in scan(text))
+    assert scan(text) == []  # the list's most common characters in a row read as text
     assert scan("1" * 100_000) == []
 
 
