@@ -55,6 +55,9 @@ VARIABLES: dict[str, str] = {
     "SAFEDESK_API_TOKEN_RATE": "API requests one token may make per minute",
     "SAFEDESK_PROBE_THRESHOLD": "misses within the probe window that write one security event",
     "SAFEDESK_PROBE_WINDOW": "seconds of the probe window (one security event per client and kind in it)",
+    "SAFEDESK_LINK_ALLOWLIST": "host names staff messages may link to, beside the desk and the official domains",
+    "SAFEDESK_VERIFY_RATE": "official-channel verifier lookups allowed per client per minute",
+    "SAFEDESK_PHONE_REGION": "region (ISO 3166 code) assumed for phone numbers written without a country code",
     "SAFEDESK_TEST_DATABASE_URL": "PostgreSQL URL for the second run of the test suite",
     "SAFEDESK_LOG_LEVEL": "log level of the safedesk loggers",
     "SAFEDESK_DB_PREPARE_THRESHOLD": (
@@ -168,6 +171,9 @@ class Config:
     upload_scanner: str
     files_origin: str
     files_url_seconds: int
+    link_allowlist: tuple[str, ...]
+    verify_rate_per_minute: int
+    phone_region: str
 
     @property
     def embedded(self) -> bool:
@@ -276,4 +282,9 @@ def load() -> Config:
         upload_scanner=_get("SAFEDESK_UPLOAD_SCANNER"),
         files_origin=_origin("SAFEDESK_FILES_ORIGIN"),
         files_url_seconds=_positive("SAFEDESK_FILES_URL_SECONDS", 300),
+        link_allowlist=tuple(
+            h.strip().lower().rstrip(".") for h in _get("SAFEDESK_LINK_ALLOWLIST").split(",") if h.strip()
+        ),
+        verify_rate_per_minute=_int("SAFEDESK_VERIFY_RATE", 30),
+        phone_region=(_get("SAFEDESK_PHONE_REGION", "CN") or "CN").upper(),
     )

@@ -6,6 +6,7 @@ from safedesk.api.main import api, docs
 urlpatterns = [
     path("", include("safedesk.helpcenter.urls")),
     path("", include("safedesk.tickets.urls")),
+    path("", include("safedesk.safety.urls")),
     path("accounts/", include("safedesk.accounts.urls")),
     path("agent/audit/", include("safedesk.audit.urls")),
     path("search/", include("safedesk.search.urls")),

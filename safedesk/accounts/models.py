@@ -175,6 +175,8 @@ class Scope(models.TextChoices):
     TICKETS_READ = "tickets:read", _("Read tickets: list them and open one with its thread")
     TICKETS_WRITE = "tickets:write", _("Write tickets: create, reply, change the status, rate and appeal")
     ARTICLES_READ = "articles:read", _("Read published help-center articles and search them")
+    SAFETY_READ = "safety:read", _("Verify channels and read the official-channel and known-scam lists")
+    SAFETY_WRITE = "safety:write", _("Change the official-channel registry (administrators) and the known-scam list")
 
 
 class ApiToken(models.Model):

@@ -10,8 +10,10 @@ account's behalf (tickets, recovery) must check `User.email_verified_at` themsel
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,11 +45,127 @@ def normalize_email(email: str) -> str:
     return User.objects.normalize_email(clean_text(email, field="email", max_length=254, multiline=False)).lower()
 
 
-def _clean_display_name(value: str) -> str:
+def _clean_display_name(value: str, *, reserved_allowed: bool = False) -> str:
     # One line: CR/LF and other controls are removed, so the name can never break a header. A
     # name is written text: a recovery phrase or key pasted into it is replaced (the secret
     # shield's scanner; this layer sits below safety).
-    return secretscan.redact(clean_text(value, field="display_name", max_length=120, multiline=False))[0][:120]
+    name = secretscan.redact(clean_text(value, field="display_name", max_length=120, multiline=False))[0][:120]
+    if not reserved_allowed and claims_to_be_staff(name):
+        raise InvalidInput(
+            _(
+                "A display name cannot say that you are staff or official (such as “support”, “admin”, "
+                "“官方” or “客服”, or a check mark): only messages from our team carry that mark. Choose "
+                "another name."
+            ),
+            code="display_name_reserved",
+            field="display_name",
+        )
+    return name
+
+
+# ---- names only staff may carry (CASES.md B12 T68) ---------------------------------------------
+# Staff messages carry a "verified staff" mark that the page draws from the author's role; a
+# customer or guest must not get the same effect from a name ("Official Support", "客服-小王",
+# "✔ Admin"). Names are compared as people read them: NFKC, case folded, accents dropped,
+# letters of other alphabets that look Latin read as Latin (confusable-homoglyphs' table), digits
+# and signs that stand for letters read as letters ("Supp0rt", "$taff", "adrnin").
+
+# Long words are looked for in all the name's letters joined ("Sup port", "s.u.p.p.o.r.t");
+# short ones, which hide in ordinary words when spaces are dropped ("Chris Taffy"), within one
+# word, or within letters written one or two at a time ("s t a f f", "ad mi n").
+_RESERVED_LONG = ("official", "support", "moderator", "verified", "safedesk", "helpdesk", "customerservice")
+_RESERVED_SHORT = ("admin", "staff")
+_RESERVED_HAN = (
+    "官方",
+    "客服",
+    "管理员",
+    "管理員",
+    "工作人员",
+    "工作人員",
+    "认证",
+    "認證",
+    "技术支持",
+    "技術支持",
+    "客户服务",
+    "客戶服務",
+    "版主",
+    "审核员",
+    "審核員",
+)
+# Check marks, ballot boxes with one, and what is used for one (√).
+_CHECK_MARKS = frozenset("\u2713\u2714\u2611\u2705\u221a\U0001f5f8\U0001f5f9\U00010102")
+# Read alike on both sides (the name and the reserved word): l, 1, | and ! as i, and so on.
+_AS_LETTERS = str.maketrans("01l|!34@5$7+", "oiiiieaasstt")
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+@functools.cache
+def _latin_lookalikes() -> dict[str, str]:
+    """Letters of other alphabets (not Han) that look like one Latin letter or digit."""
+    from confusable_homoglyphs import confusables
+
+    table: dict[str, str] = {}
+    for char, homoglyphs in confusables.confusables_data.items():
+        if len(char) != 1 or char.isascii() or _HAN.match(char) or not unicodedata.category(char).startswith("L"):
+            continue
+        for glyph in homoglyphs:
+            latin = glyph["c"]
+            if len(latin) == 1 and latin.isascii() and latin.isalnum():
+                table[char] = latin.lower()
+                break
+    return table
+
+
+_LATIN_NAME = re.compile(r"LATIN (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL |TURNED |REVERSED )?([A-Z])\b")
+
+
+@functools.cache
+def _as_latin(char: str) -> str:
+    """One character as the Latin letter it looks like, if it does (ᴀ, ѕ, ο), else itself."""
+    if char.isascii():
+        return char
+    found = _latin_lookalikes().get(char)
+    if found is not None:
+        return found
+    named = _LATIN_NAME.match(unicodedata.name(char, ""))
+    return named.group(1).lower() if named else char
+
+
+def _read_as_latin(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).casefold())
+    kept = (ch for ch in decomposed if unicodedata.category(ch) not in {"Mn", "Me", "Cf"})
+    return "".join(_as_latin(ch) for ch in kept).translate(_AS_LETTERS).replace("rn", "m")
+
+
+@functools.cache
+def _reserved_forms() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(_read_as_latin(w) for w in _RESERVED_LONG), tuple(_read_as_latin(w) for w in _RESERVED_SHORT)
+
+
+def claims_to_be_staff(name: str) -> bool:
+    """Does this display name claim to be staff, support or official? (Staff names are not
+    checked: the mark comes from their role.)"""
+    plain = unicodedata.normalize("NFKC", name)
+    if any(ch in _CHECK_MARKS for ch in plain):
+        return True
+    han = "".join(_HAN.findall(plain))
+    if any(word in han for word in _RESERVED_HAN):
+        return True
+    words = re.findall("[a-z]+", _read_as_latin(plain))
+    long_words, short_words = _reserved_forms()
+    joined = "".join(words)
+    if any(word in joined for word in long_words):
+        return True
+    spelled: list[str] = []  # runs of words of one or two letters, joined
+    run = ""
+    for word in words:
+        if len(word) <= 2:
+            run += word
+            continue
+        spelled.append(run)
+        run = ""
+    spelled.append(run)
+    return any(word in part for word in short_words for part in (*words, *spelled))
 
 
 ANTI_PHISHING_CODE = re.compile(r"[\w\u3400-\u9fff -]{4,32}")
@@ -212,7 +330,7 @@ def update_profile(
 ) -> User:
     """The profile page's fields. `anti_phishing_code` None leaves it as it is; the audit event
     says it was set, changed or cleared, never what it is."""
-    name = _clean_display_name(display_name)
+    name = _clean_display_name(display_name, reserved_allowed=user.role in STAFF_ROLES)
     lang = _clean_language(language)
     code = clean_anti_phishing_code(anti_phishing_code) if anti_phishing_code is not None else None
     with transaction.atomic():

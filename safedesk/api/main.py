@@ -32,6 +32,8 @@ and only within its scopes:
 | `tickets:read` | list tickets, read one with its thread |
 | `tickets:write` | create, reply (or an internal note, staff), change the status, rate, appeal |
 | `articles:read` | list, read, search and suggest published articles (also public without a token) |
+| `safety:read` | verify a channel, list the official channels and the known scams (also public without a token) |
+| `safety:write` | add, change and end official channels (administrators); list and withdraw known scams (staff) |
 
 A token without the operation's scope: 403 `insufficient_scope`. Each token may make
 `SAFEDESK_API_TOKEN_RATE` requests a minute (then 429 `rate_limited` with `Retry-After`).
@@ -147,9 +149,11 @@ def docs(request: HttpRequest) -> HttpResponse:
 def _register_routers() -> None:
     # Imported here so that every app's router is attached exactly once.
     from safedesk.helpcenter.api import router as helpcenter_router
+    from safedesk.safety.api import router as safety_router
     from safedesk.tickets.api import router as tickets_router
 
     api.add_router("/articles", helpcenter_router)
+    api.add_router("/safety", safety_router)
     api.add_router("/tickets", tickets_router)
 
 

@@ -18,6 +18,8 @@ from safedesk.accounts.models import Role, Team, User
 from safedesk.accounts.services import add_team_member, create_team
 from safedesk.audit.services import record
 from safedesk.helpcenter.services import import_articles
+from safedesk.safety.models import OfficialChannel
+from safedesk.safety.services import ChannelInput, add_official_channel, list_known_scam
 from safedesk.tickets.models import AssignmentMode, Category
 from safedesk.tickets.services import MacroInput, set_up_default_macros, set_up_default_sla
 from safedesk.tickets.setup_services import save_team_settings
@@ -101,8 +103,9 @@ def load_demo_content() -> str:
     team = "team Security created" if _set_up_demo_team(actor) else "teams kept"
     made = set_up_default_macros(demo_macros(), actor=actor) if isinstance(actor, User) else 0
     macros = f"{made} macros created" if made else "macros kept"
+    registry = "official channels listed" if _set_up_demo_registry(actor) else "official channels kept"
     counts = f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged"
-    return f"articles: {counts}; {sla}; {team}; {macros}"
+    return f"articles: {counts}; {sla}; {team}; {macros}; {registry}"
 
 
 def _set_up_demo_team(actor: User | str) -> bool:
@@ -123,6 +126,39 @@ def _set_up_demo_team(actor: User | str) -> bool:
             categories=[Category.SECURITY, Category.FROZEN, Category.SCAM_REPORT],
             actor=actor,
         )
+    return True
+
+
+# The demo desk's own channels. The numbers are from the UK range Ofcom keeps for drama
+# (020 7946 0000 to 0999), so that no real line is named official or a scam.
+DEMO_OFFICIAL = [
+    ("domain", "safedesk.example", "", "Website and help center", "官网与帮助中心"),
+    ("email", "support@safedesk.example", "", "Support email", "客服邮箱"),
+    ("phone", "+44 20 7946 0958", "", "Customer hotline", "客服热线"),
+    ("handle", "@safedesk_demo", "telegram", "Telegram announcements", "电报公告频道"),
+]
+DEMO_SCAMS = [("phone", "+44 20 7946 0999", "A fake hotline advertised in search results")]
+
+
+def _set_up_demo_registry(actor: User | str) -> bool:
+    """The verifier's demo registry and one known scam. Only on a desk with no registry."""
+    if not isinstance(actor, User) or OfficialChannel.objects.exists():
+        return False
+    with transaction.atomic():
+        for kind, value, platform, label_en, label_zh in DEMO_OFFICIAL:
+            add_official_channel(
+                ChannelInput(
+                    kind=kind,
+                    value=value,
+                    platform=platform,
+                    label_en=label_en,
+                    label_zh=label_zh,
+                    include_subdomains=kind == "domain",
+                ),
+                actor=actor,
+            )
+        for kind, value, note in DEMO_SCAMS:
+            list_known_scam(kind, value, note=note, actor=actor)
     return True
 
 

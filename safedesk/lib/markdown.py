@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import nh3
@@ -57,6 +58,7 @@ ALLOWED_ATTRIBUTES = {
     "code": {"class"},
 }
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
+_CODE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
 
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
@@ -66,7 +68,9 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
             return None
         if tag == "img" and scheme not in {"", "https", "http"}:
             return None
-    if attr == "class" and not value.startswith("language-"):
+    # One code block language and nothing else: a second class ("language-x staff-mark") would
+    # let user content borrow the page's own styles, such as the "verified staff" mark (T68).
+    if attr == "class" and not _CODE_CLASS.fullmatch(value):
         return None
     return value
 

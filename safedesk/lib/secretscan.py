@@ -288,6 +288,14 @@ def _in_stretch(text: str, run: list[_Token], indexes: list[int], joined: bool, 
         listed = all(_in_a_list(text[run[i].end : run[i + 1].start]) for i in range(k, end - 1))
         if end - k >= (PARTIAL_WORDS if listed else PARTIAL_WORDS_SPACED):
             yield Finding(PARTIAL, _numbered_from(text, run[k].start), run[end - 1].end)
+        elif listed and ((k > 0 and covered[k - 1]) or (end < n and covered[end])):
+            # Numbered or listed words that go on a phrase found beside them (an 18-word list
+            # cut after its 17th word holds a valid 12-word phrase and 5 more): the same secret.
+            # Only in a list: after a phrase written in a line, "please help" is prose. The span
+            # takes in the neighbouring phrase word, so that the two merge into one finding.
+            first = run[k - 1].start if k > 0 and covered[k - 1] else _numbered_from(text, run[k].start)
+            last = run[end].end if end < n and covered[end] else run[end - 1].end
+            yield Finding(PARTIAL, first, last)
         k = end
 
 

@@ -10,6 +10,8 @@ What it guarantees (CASES.md B3, T14-T19, and T52 for email):
   web pages, SVG, scripts or programs are refused whatever they are called;
 - images are measured from their header before any pixel is decoded (pixel floods);
 - ZIP archives are inspected from their central directory, never extracted;
+- a text file is stored with every recovery phrase and private key replaced by the secret
+  shield's marker (`_without_secrets`, CASES.md T62/T64), so the original never reaches storage;
 - sizes per file and per message and the number of files are bounded, also while the request
   is still being parsed (`BoundedUploadHandler`).
 
@@ -557,7 +559,7 @@ class CheckedUpload:
     name: str  # sanitised, with the extension of its kind
     kind: Kind
     content_type: str
-    data: bytes
+    data: bytes  # what is stored: a text file without its secrets; `size` and `sha256` are of it
     sha256: str
 
     @property
@@ -611,6 +613,20 @@ def inspect_upload(name: Any, source: Any, *, limits: Limits | None = None) -> C
         _check_pdf(data)
     elif kind.key == "zip":
         _check_zip(data, limits)
+    # Only text files are read for secrets. Not covered yet (issue #4): text inside ZIP entries
+    # (they would have to be unpacked and the archive rebuilt), PDFs (text in compressed content
+    # streams) and images (a photo of the backup card needs OCR): those are stored as sent.
+    if kind.key == "text":
+        data = _without_secrets(data)
+        # A marker can be longer than what it replaced (twelve Chinese characters written
+        # together): what is stored must still fit the limit.
+        if len(data) > limits.max_file_bytes:
+            raise UploadTooLarge(
+                _("“%(name)s” is too large: at most %(mb)s MB per file.")
+                % {"name": shown, "mb": _mb(limits.max_file_bytes)},
+                code="file_too_large",
+                field="files",
+            )
     ext = clean.extension or kind.canonical
     content_type = TEXT_TYPES.get(ext, kind.content_type) if kind.key == "text" else kind.content_type
     return CheckedUpload(
@@ -620,6 +636,28 @@ def inspect_upload(name: Any, source: Any, *, limits: Limits | None = None) -> C
         data=data,
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def _without_secrets(data: bytes) -> bytes:
+    """A text file's bytes with every recovery phrase and private key replaced by its marker
+    (`secretscan.redact`, which also counts the removals into the request's `collect()`, like
+    the text fields': the sender is warned and the audit event gets the counts).
+
+    `detect_kind` calls a file text only when it decodes as strict UTF-8 (with or without a
+    byte order mark; UTF-16, GBK or Latin-1 files are refused before this), so the decoding
+    cannot fail here. Should that rule ever loosen, `surrogateescape` keeps every byte that is
+    not UTF-8 exactly as it was, on the way in and out, instead of refusing or replacing it; a
+    byte order mark stays too (it decodes to U+FEFF, which the scanner treats as a separator).
+    A file without secrets is returned as it came, byte for byte.
+
+    It runs in the request, since nothing may be stored before it: about 0.3 s per MB of log
+    text on our machine, up to 4 s per MB for text made only of wordlist characters. A budget
+    for that work per request (or per client) is not set yet (issue #4)."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    redacted, findings = secretscan.redact(text)
+    if not findings:
+        return data
+    return redacted.encode("utf-8", errors="surrogateescape")
 
 
 def inspect_all(files: Sequence[tuple[Any, Any]], *, limits: Limits | None = None) -> list[CheckedUpload]:

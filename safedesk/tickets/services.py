@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import parseaddr
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -40,6 +41,8 @@ from safedesk.lib.errors import Conflict, InvalidInput, NotFound, PermissionDeni
 from safedesk.lib.ids import new_ref
 from safedesk.lib.text import clean_text
 from safedesk.safety import guard
+from safedesk.safety import selectors as safety_selectors
+from safedesk.safety import tasks as safety_tasks
 from safedesk.safety.shield import collect as shield_collect
 from safedesk.safety.shield import shield_text
 from safedesk.tickets import macros, routing, selectors, sla, tasks
@@ -242,16 +245,24 @@ def _clean(data: TicketInput, *, staff: bool) -> _Clean:
 # ---- attachments -------------------------------------------------------------------------------
 
 
-def _check_files(files: Files, *, who: Any, where: str) -> list[uploads.CheckedUpload]:
+def _check_files(
+    files: Files, *, who: Any, where: str, removed: Counter[str] | None = None
+) -> list[uploads.CheckedUpload]:
     """Every file through the shared upload pipeline before anything is written; a refusal is
-    logged (who, where, why — never the name or the bytes) and changes nothing."""
+    logged (who, where, why — never the name or the bytes) and changes nothing. The pipeline
+    takes recovery phrases and keys out of file names and text files; how many of each kind
+    is added to `removed`, the counts of the message's text, for its audit event."""
     if not files:
         return []
-    try:
-        return uploads.inspect_all(files)
-    except SafedeskError as exc:
-        uploads.log_refusal(exc, who=str(getattr(who, "public_id", who) or "guest"), where=where)
-        raise
+    with shield_collect() as found:
+        try:
+            checked = uploads.inspect_all(files)
+        except SafedeskError as exc:
+            uploads.log_refusal(exc, who=str(getattr(who, "public_id", who) or "guest"), where=where)
+            raise
+    if removed is not None:
+        removed.update(found)
+    return checked
 
 
 @contextmanager
@@ -400,15 +411,21 @@ def _limit_submissions(*idents: str) -> None:
 
 
 def submit_ticket(
-    requester: User, data: TicketInput, *, channel: str = Channel.WEB, ip: str = "", files: Files = ()
+    requester: User,
+    data: TicketInput,
+    *,
+    channel: str = Channel.WEB,
+    ip: str = "",
+    files: Files = (),
+    along: Callable[[Ticket], object] | None = None,
 ) -> Ticket:
     """A signed-in customer's ticket (web form, portal or API), with the files of its first
-    message."""
+    message. `along` writes what belongs with the ticket (a scam report) in its transaction."""
     if not requester.is_active:
         raise PermissionDenied()
     _limit_submissions(f"user:{requester.pk}")
     clean = _clean(data, staff=False)
-    checked = _check_files(files, who=requester, where="ticket.create")
+    checked = _check_files(files, who=requester, where="ticket.create", removed=clean.removed)
 
     def create() -> Ticket:
         ticket = _new_ticket(
@@ -423,13 +440,22 @@ def submit_ticket(
             ip=ip,
         )
         enqueue(tasks.notify_requester, ticket.ref, "received")
+        if along is not None:
+            along(ticket)
         return _route_locked(ticket)
 
     with _stored(checked) as names:
         return _creating(create)
 
 
-def submit_guest_ticket(email: Any, data: TicketInput, *, ip: str = "", files: Files = ()) -> Ticket | None:
+def submit_guest_ticket(
+    email: Any,
+    data: TicketInput,
+    *,
+    ip: str = "",
+    files: Files = (),
+    along: Callable[[Ticket], object] | None = None,
+) -> Ticket | None:
     """A guest's ticket: held until the guest opens the single-use link emailed to the address.
     An address with no account gets a customer account without a password (the guest may set
     one later with a password reset). An address of a staff member or of a closed account gets
@@ -440,11 +466,11 @@ def submit_guest_ticket(email: Any, data: TicketInput, *, ip: str = "", files: F
     # someone's mailbox with confirmation emails.
     _limit_submissions(f"ip:{ip or 'unknown'}", f"email:{address}")
     clean = _clean(data, staff=False)
-    checked = _check_files(files, who="guest", where="ticket.guest_create")
+    checked = _check_files(files, who="guest", where="ticket.guest_create", removed=clean.removed)
     # An address seen before (the usual case) needs no new account, and a ticket without files
     # or chain links is rows that `insert()` writes: then they go in as one statement.
     known = account_selectors.user_by_email(address)
-    together = known is not None and not checked and not clean.links
+    together = known is not None and not checked and not clean.links and along is None
 
     def create() -> Ticket | None:
         requester, events = _customer_for(address, language=clean.language, looked_up=True, found=known)
@@ -472,6 +498,8 @@ def submit_guest_ticket(email: Any, data: TicketInput, *, ip: str = "", files: F
         )
         record_all([*events, created])
         enqueue(tasks.send_guest_confirmation, ticket.ref)
+        if along is not None:
+            along(ticket)
         return ticket
 
     with _stored(checked) as names:
@@ -559,7 +587,7 @@ def create_ticket_for_customer(
         raise InvalidInput(_("Choose one of the listed channels."), code="invalid_channel", field="channel")
     address = clean_email(email)
     clean = _clean(data, staff=True)
-    checked = _check_files(files, who=actor, where="ticket.agent_create")
+    checked = _check_files(files, who=actor, where="ticket.agent_create", removed=clean.removed)
 
     def create() -> Ticket:
         requester, events = _customer_for(address, language=clean.language)
@@ -654,13 +682,14 @@ def add_reply(
     `last_seen` (the public id of the newest message the writer had on screen) guards against
     answering past a message that arrived meanwhile: a public reply is then refused with 409
     `reply_collision` unless `force` says the writer saw it and sends anyway."""
-    text = _written(body, field="body", max_length=MAX_BODY, allow_empty=bool(files))
+    with shield_collect() as removed:
+        text = _written(body, field="body", max_length=MAX_BODY, allow_empty=bool(files))
     staff = actor.role in STAFF_ROLES
     if internal and not staff:
         raise PermissionDenied()
     if staff and not internal:
         _guard_agent_text(text, field="body", actor=actor, target_ref=ticket.ref, ip=ip)
-    checked = _check_files(files, who=actor, where="ticket.note" if internal else "ticket.reply")
+    checked = _check_files(files, who=actor, where="ticket.note" if internal else "ticket.reply", removed=removed)
     with _stored(checked) as names, transaction.atomic():
         ticket = _locked(ticket)
         if not staff and not _is_requester(ticket, actor):
@@ -710,10 +739,13 @@ def add_reply(
             actor=actor,
             target=ticket,
             target_ref=ticket.ref,
-            data=(
-                {"message": str(message.public_id), "attachments": [str(r.public_id) for r in rows]}
-                if rows
-                else {"message": str(message.public_id)}
+            data=_with_removed(
+                (
+                    {"message": str(message.public_id), "attachments": [str(r.public_id) for r in rows]}
+                    if rows
+                    else {"message": str(message.public_id)}
+                ),
+                removed,
             ),
             ip=ip,
         )
@@ -1359,24 +1391,54 @@ def rescan_pending(*, batch: int = RESCAN_BATCH) -> int:
 # ---- the agent guard seam ----------------------------------------------------------------------
 
 
+AUDITED_HOSTS = 20
+
+
+def _link_allowed(host: str) -> bool:
+    """Where staff may send a customer: the hosts of `safety.selectors.link_host_allowed`, and
+    the domain of the desk's own sending address (agents give it as the address to write to)."""
+    own = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2].lower().rstrip(".")
+    return safety_selectors.link_host_allowed(host) or (bool(own) and host == own)
+
+
 def _guard_agent_text(text: str, *, field: str, actor: User, target_ref: str = "", ip: str = "") -> None:
     """The agent guard (`safety.guard`): staff text for a customer — a public reply, a macro body
-    — that asks for a recovery phrase, private key, password or 2FA code is refused (400
-    `agent_guard`, with the reason) and the attempt is audited (`safety.agent_guard`, what was
-    asked for, never the text). Called before the caller's transaction opens, so that the audit
-    event stays when the refusal undoes the rest."""
+    — that asks for a recovery phrase, private key, password, 2FA code or remote access is
+    refused (400 `agent_guard`, with the reason), and so is one that links outside the desk and
+    the official domains (400 `agent_guard_link`, naming the hosts). The attempt is audited
+    (`safety.agent_guard` with what was asked for, `safety.agent_guard_link` with the hosts;
+    never the text) and every supervisor and administrator is emailed (a task enqueued with the
+    audit event, in its transaction). Called before the caller's transaction opens, so that the
+    event and the alert stay when the refusal undoes the rest."""
     hit = guard.asks_for_secret(text)
-    if hit is None:
+    hosts = guard.links_outside(text, _link_allowed) if hit is None else []
+    if hit is None and not hosts:
         return
-    record(
-        "safety.agent_guard",
-        actor=actor,
-        target_ref=target_ref,
-        target_type="tickets.ticket" if target_ref else "tickets.macro",
-        data={"asked_for": hit.kind, "field": field},
-        ip=ip,
-    )
-    raise guard.refusal(hit, field=field)
+    error: SafedeskError
+    data: dict[str, Any]
+    if hit is not None:
+        verb, kind, data = "safety.agent_guard", hit.kind, {"asked_for": hit.kind, "field": field}
+        error = guard.refusal(hit, field=field)
+    else:
+        # Hosts are not secret, and supervisors need them to judge the attempt (the first few:
+        # a text of 20,000 characters may name a thousand).
+        data = {"hosts": hosts[:AUDITED_HOSTS], "field": field}
+        if len(hosts) > AUDITED_HOSTS:
+            data["more_hosts"] = len(hosts) - AUDITED_HOSTS
+        verb, kind = "safety.agent_guard_link", safety_tasks.LINK_KIND
+        error = guard.link_refusal(hosts, field=field)
+    with transaction.atomic():
+        event = record(
+            verb,
+            actor=actor,
+            target_ref=target_ref,
+            target_type="tickets.ticket" if target_ref else "tickets.macro",
+            data=data,
+            ip=ip,
+        )
+        at = event.created_at or timezone.now()
+        enqueue(safety_tasks.alert_supervisors_of_guard, str(actor.public_id), target_ref, kind, at.isoformat(), verb)
+    raise error
 
 
 # ---- tags --------------------------------------------------------------------------------------
@@ -1431,7 +1493,9 @@ def _clean_macro(data: MacroInput, *, actor: User) -> dict[str, Any]:
                 code="unknown_variable",
                 field=field,
             )
-        _guard_agent_text(body, field=field, actor=actor)
+        # Its placeholders are not text yet ("{{ customer.name }}" reads as a domain): the guard
+        # reads the body without them, and the reply it becomes is guarded again when sent.
+        _guard_agent_text(macros.fill(body, dict.fromkeys(macros.VARIABLES, " ")), field=field, actor=actor)
         bodies[field] = body
     if not bodies["body_zh"] and not bodies["body_en"]:
         raise InvalidInput(_("Write the reply in at least one language."), code="macro_body_required", field="body_zh")

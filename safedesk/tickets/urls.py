@@ -1,6 +1,6 @@
 from django.urls import path
 
-from safedesk.tickets import console_views, setup_views, views
+from safedesk.tickets import console_views, scam_views, setup_views, views
 
 app_name = "tickets"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("tickets/new/sent/", views.guest_sent, name="guest_sent"),
     path("tickets/new/suggest/", views.deflect, name="deflect"),
     path("tickets/new/answered/", views.deflected, name="deflected"),
+    path("report-scam/", scam_views.report_scam, name="report_scam"),
     path("tickets/confirm/<str:token>/", views.guest_confirm, name="guest_confirm"),
     path("tickets/<str:ref>/", views.ticket_detail, name="detail"),
     path("tickets/<str:ref>/reply/", views.customer_reply, name="reply"),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("agent/tickets/<str:ref>/status/", views.agent_status, name="agent_status"),
     path("agent/tickets/<str:ref>/assign/", views.agent_assign, name="agent_assign"),
     path("agent/tickets/<str:ref>/fields/", views.agent_fields, name="agent_fields"),
+    path("agent/tickets/<str:ref>/scam-report/", scam_views.decide_report, name="scam_decide"),
     path("agent/tickets/<str:ref>/merge/", console_views.merge, name="merge"),
     path("agent/tickets/<str:ref>/presence/", console_views.presence_beat, name="presence"),
     path("agent/tickets/<str:ref>/macros/<str:public_id>/", console_views.macro_for_ticket, name="macro_text"),

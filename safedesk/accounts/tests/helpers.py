@@ -31,7 +31,7 @@ def verbs(**filters: Any) -> list[str]:
     return list(AuditEvent.objects.filter(**filters).order_by("id").values_list("verb", flat=True))
 
 
-ALL_SCOPES = ("tickets:read", "tickets:write", "articles:read")
+ALL_SCOPES = ("tickets:read", "tickets:write", "articles:read", "safety:read", "safety:write")
 
 
 def new_token(user: Any, scopes: tuple[str, ...] = ALL_SCOPES, *, days: Any = None, name: str = "script") -> str:

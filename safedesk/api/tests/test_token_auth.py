@@ -288,7 +288,15 @@ def test_it_documents_the_token_scheme_and_each_scope(db: Any, client: Client) -
     assert paths["/api/v1/tickets"]["post"]["security"][0] == {"BearerToken": ["tickets:write"]}
     assert paths["/api/v1/tickets/{ref}/appeal"]["post"]["security"][0] == {"BearerToken": ["tickets:write"]}
     assert paths["/api/v1/articles"]["get"]["security"] == [{"BearerToken": ["articles:read"]}, {}]
+    assert paths["/api/v1/safety/verify"]["post"]["security"] == [{"BearerToken": ["safety:read"]}, {}]
+    assert paths["/api/v1/safety/official-channels"]["post"]["security"][0] == {"BearerToken": ["safety:write"]}
     for item in paths.values():
         for operation in item.values():
-            assert operation.get("x-scope") in {"tickets:read", "tickets:write", "articles:read"}
+            assert operation.get("x-scope") in {
+                "tickets:read",
+                "tickets:write",
+                "articles:read",
+                "safety:read",
+                "safety:write",
+            }
     assert "insufficient_scope" in schema["info"]["description"]

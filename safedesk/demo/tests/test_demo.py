@@ -83,3 +83,15 @@ def test_it_starts_with_shared_macros_that_fill_in_cleanly(db, settings, tmp_pat
         for language in ("zh-hans", "en"):
             ticket.language = language
             assert "{{" not in services.macro_text(macro, ticket, actor=sam)
+
+
+def test_it_lists_official_channels_and_a_known_scam_for_the_verifier(db, settings, tmp_path: Path) -> None:
+    from safedesk.safety import verifier
+
+    output = run_demo(settings, tmp_path)
+    assert "official channels listed" in output
+    assert verifier.verify("+44 20 7946 0958").status == "official"
+    assert verifier.verify("https://help.safedesk.example/x").status == "official"
+    assert verifier.verify("safedesk-support.example").status == "lookalike"
+    assert verifier.verify("+44 20 7946 0999").status == "scam"
+    assert "official channels kept" in run_demo(settings, tmp_path)

@@ -234,3 +234,13 @@ def test_any_generated_phrase_anywhere_is_removed_whole(
     redacted, _ = redact(text)
     folded = unicodedata.normalize("NFKD", redacted).casefold()
     assert unicodedata.normalize("NFKD", separator.join(words)).casefold() not in folded
+
+
+def test_it_takes_the_rest_of_a_numbered_list_after_a_phrase_in_it() -> None:
+    # An 18-word list cut after its 17th word: a valid 12-word phrase and five more of the list.
+    words = (ABANDON_12.split() + ["abandon"] * 5)[:17]
+    text = "my words: " + " ".join(f"{i + 1}. {w}" for i, w in enumerate(words)) + " 18. thanks"
+    redacted, found = redact(text)
+    assert "abandon" not in redacted and "about" not in redacted
+    assert redacted.startswith("my words: ") and redacted.endswith("thanks")
+    assert len(found) == 1

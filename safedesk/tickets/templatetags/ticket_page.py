@@ -211,14 +211,34 @@ def _attachment_items(m: Any, ref: str) -> str:
     return '<ul class="attachments">\n' + "".join(items) + "\n</ul>\n"
 
 
+# The "verified staff" mark (CASES.md B12 T68): drawn here from the author's role, in the
+# message's header and never inside its body, so that nothing a customer or guest writes can
+# carry it. Their display names may not claim it (`accounts.services.claims_to_be_staff`); their
+# text is escaped here, and `lib.markdown` lets neither <span>, <svg> nor a class other than a
+# code block's `language-…` through, so the mark's markup cannot be written from outside.
+_STAFF_ICON = (
+    '<svg class="staff-mark-icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">'
+    '<path d="M8 1 2 3.5v4C2 11.1 4.6 14.2 8 15c3.4-.8 6-3.9 6-7.5v-4L8 1zm-1.2 10L4 8.2l1.1-1.1 1.7 1.7 '
+    '4.1-4.1L12 5.8 6.8 11z"/></svg>'
+)
+
+
+def _staff_mark() -> str:
+    label = _("Verified staff")
+    title = _("Written by a member of our support team. Only our team's messages carry this mark.")
+    return f'<span class="staff-mark" data-staff-mark title="{_e(title)}">{_STAFF_ICON}{label}</span>'
+
+
 def _message_item(m: Any, ticket_ref: str, new_ids: Any, show_names: bool) -> str:
     author = m.author
     staff = bool(author and author.is_staff_role)
     is_new = m.pk in new_ids
+    mark = ""
     if staff:
         who = _("Support")
         if show_names:
             who += f" · {_e(author.display_name or author.email)}"
+        mark = _staff_mark()
     elif author:
         who = _e(author.display_name or author.email)
     else:
@@ -241,6 +261,7 @@ def _message_item(m: Any, ticket_ref: str, new_ids: Any, show_names: bool) -> st
         f"{' data-new' if is_new else ''}>\n"
         '    <p class="meta">\n'
         f"      <strong>{who}</strong>\n"
+        f"      {mark}\n"
         f"      {internal}\n"
         f"      {new_badge}\n"
         f"      {came_from}\n"
