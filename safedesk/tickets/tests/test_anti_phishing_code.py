@@ -53,3 +53,38 @@ def test_emails_without_a_code_say_nothing_about_one(alice: Any, smtp_server: An
     run_tasks()
     [mail] = smtp_server.to(alice.email)
     assert "anti-phishing" not in mail.text
+
+
+def test_emails_link_only_to_the_desk_whatever_the_customer_wrote(
+    login: Any, alice: Any, agent_sam: Any, client: Any, smtp_server: Any, run_tasks: Any, settings: Any
+) -> None:
+    """CASES.md T68: official email never carries a link outside the allow-list, even when the
+    ticket it is about holds one (a scammer's own request, or one quoting a scam site)."""
+    from email.utils import parseaddr
+
+    from safedesk.safety import guard, selectors
+
+    assert _set(login(alice), CODE).status_code == 302
+    ticket = ticket_services.submit_ticket(
+        alice,
+        ticket_services.TicketInput(
+            subject="Visit bitpie-help.io now", body="They sent me to https://bitpie-help.io/login and evil.example.io"
+        ),
+    )
+    ticket_services.reply_as_agent(
+        ticket, ticket_services.AgentReply(body=f"Please read {settings.SITE_URL}/ for the steps."), actor=agent_sam
+    )
+    ticket_services.change_status(ticket, "solved", actor=agent_sam)
+    client.post(reverse("accounts:password_reset"), {"email": alice.email})
+    run_tasks()
+    own = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+
+    def allowed(host: str) -> bool:
+        return selectors.link_host_allowed(host) or host == own
+
+    mails = smtp_server.to(alice.email)
+    assert len(mails) >= 3
+    for mail in mails:
+        assert CODE in mail.text
+        for part in (mail.subject, mail.text, mail.html):
+            assert guard.links_outside(part, allowed) == [], (mail.subject, part)
