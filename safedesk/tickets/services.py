@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -1392,6 +1393,7 @@ def rescan_pending(*, batch: int = RESCAN_BATCH) -> int:
 
 
 AUDITED_HOSTS = 20
+ALERT_QUIET_SECONDS = 600
 
 
 def _link_allowed(host: str) -> bool:
@@ -1437,7 +1439,14 @@ def _guard_agent_text(text: str, *, field: str, actor: User, target_ref: str = "
             ip=ip,
         )
         at = event.created_at or timezone.now()
-        enqueue(safety_tasks.alert_supervisors_of_guard, str(actor.public_id), target_ref, kind, at.isoformat(), verb)
+        # One email per agent, kind and ticket in ALERT_QUIET_SECONDS: an agent (or a script with
+        # a stolen session) retrying the same text must not flood every supervisor's mailbox.
+        # Every attempt is still an audit event, listed on the guard events page.
+        quiet = f"guard-alert:{actor.public_id}:{kind}:{target_ref}"
+        if cache.add(quiet, 1, timeout=ALERT_QUIET_SECONDS):
+            enqueue(
+                safety_tasks.alert_supervisors_of_guard, str(actor.public_id), target_ref, kind, at.isoformat(), verb
+            )
     raise error
 
 

@@ -238,3 +238,17 @@ def test_a_text_naming_many_hosts_keeps_the_audit_event_and_the_refusal_short(al
     [event] = AuditEvent.objects.filter(verb="safety.agent_guard_link")
     assert event.data["hosts"] == [f"restore{n}.io" for n in range(services.AUDITED_HOSTS)]
     assert event.data["more_hosts"] == 25 - services.AUDITED_HOSTS
+
+
+def test_the_same_refusal_again_is_audited_but_emailed_once(
+    alice: Any, agent_sam: Any, supervisor_ada: Any, smtp_server: Any, run_tasks: Any
+) -> None:
+    ticket = _ticket(alice)
+    run_tasks()
+    smtp_server.clear()
+    for _ in range(5):
+        with pytest.raises(AgentGuardRefused):
+            services.reply_as_agent(ticket, services.AgentReply(body="Send me your seed phrase"), actor=agent_sam)
+    run_tasks()
+    assert AuditEvent.objects.filter(verb="safety.agent_guard", target_ref=ticket.ref).count() == 5
+    assert len(smtp_server.to(supervisor_ada.email)) == 1
