@@ -46,6 +46,7 @@ VARIABLES: dict[str, str] = {
     "SAFEDESK_UPLOAD_MAX_PIXELS": "largest image accepted, in pixels (width x height), read from the header",
     "SAFEDESK_UPLOAD_ZIP_MAX_ENTRIES": "most entries a ZIP attachment may list",
     "SAFEDESK_UPLOAD_ZIP_MAX_UNCOMPRESSED_MB": "largest total a ZIP attachment may unpack to, in MB",
+    "SAFEDESK_UPLOAD_MAX_TEXT_KB": "most text-file bytes of one message read for secrets (and so accepted), in KB",
     "SAFEDESK_UPLOAD_SCANNER": "dotted path of the malware scanner class; empty turns scanning off",
     "SAFEDESK_FILES_ORIGIN": "separate origin (another registrable domain) that serves attachments",
     "SAFEDESK_FILES_URL_SECONDS": "how long a signed attachment link on the files origin stays valid",
@@ -168,6 +169,7 @@ class Config:
     upload_max_pixels: int
     upload_zip_max_entries: int
     upload_zip_max_uncompressed_mb: int
+    upload_max_text_kb: int
     upload_scanner: str
     files_origin: str
     files_url_seconds: int
@@ -279,6 +281,7 @@ def load() -> Config:
         upload_max_pixels=_positive("SAFEDESK_UPLOAD_MAX_PIXELS", 40_000_000),
         upload_zip_max_entries=_positive("SAFEDESK_UPLOAD_ZIP_MAX_ENTRIES", 1000),
         upload_zip_max_uncompressed_mb=_positive("SAFEDESK_UPLOAD_ZIP_MAX_UNCOMPRESSED_MB", 200),
+        upload_max_text_kb=_positive("SAFEDESK_UPLOAD_MAX_TEXT_KB", 1024),
         upload_scanner=_get("SAFEDESK_UPLOAD_SCANNER"),
         files_origin=_origin("SAFEDESK_FILES_ORIGIN"),
         files_url_seconds=_positive("SAFEDESK_FILES_URL_SECONDS", 300),

@@ -104,6 +104,7 @@ class Limits:
     max_pixels: int
     zip_max_entries: int
     zip_max_uncompressed_bytes: int
+    max_text_bytes: int
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -115,6 +116,7 @@ class Limits:
             max_pixels=settings.SAFEDESK_UPLOAD_MAX_PIXELS,
             zip_max_entries=settings.SAFEDESK_UPLOAD_ZIP_MAX_ENTRIES,
             zip_max_uncompressed_bytes=settings.SAFEDESK_UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES,
+            max_text_bytes=settings.SAFEDESK_UPLOAD_MAX_TEXT_BYTES,
         )
 
 
@@ -578,10 +580,15 @@ def _read(source: Any, limit: int) -> bytes:
     return data
 
 
-def inspect_upload(name: Any, source: Any, *, limits: Limits | None = None) -> CheckedUpload:
+def inspect_upload(
+    name: Any, source: Any, *, limits: Limits | None = None, text_budget: int | None = None
+) -> CheckedUpload:
     """Every check for one file (its name and its bytes, or a file object). Raises UploadRefused
-    (400) or UploadTooLarge (413) with a stable code; returns the file ready to store."""
+    (400) or UploadTooLarge (413) with a stable code; returns the file ready to store.
+    `text_budget`: how many bytes of text may still be read for secrets in this message (the
+    limit's whole budget when not given)."""
     limits = limits or Limits.from_settings()
+    budget = limits.max_text_bytes if text_budget is None else text_budget
     clean = clean_filename(name)
     shown = clean.with_extension(clean.extension) if clean.extension else clean.stem
     data = _read(source, limits.max_file_bytes)
@@ -617,6 +624,17 @@ def inspect_upload(name: Any, source: Any, *, limits: Limits | None = None) -> C
     # (they would have to be unpacked and the archive rebuilt), PDFs (text in compressed content
     # streams) and images (a photo of the backup card needs OCR): those are stored as sent.
     if kind.key == "text":
+        if len(data) > budget:
+            # Checked before the scan: the scan is the work this bounds.
+            raise UploadTooLarge(
+                _(
+                    "The text files of one message may hold at most %(kb)s KB together: each is read for "
+                    "recovery phrases and keys before we keep it. Send a shorter extract."
+                )
+                % {"kb": limits.max_text_bytes // 1024},
+                code="text_files_too_large",
+                field="files",
+            )
         data = _without_secrets(data)
         # A marker can be longer than what it replaced (twelve Chinese characters written
         # together): what is stored must still fit the limit.
@@ -651,8 +669,8 @@ def _without_secrets(data: bytes) -> bytes:
     A file without secrets is returned as it came, byte for byte.
 
     It runs in the request, since nothing may be stored before it: about 0.3 s per MB of log
-    text on our machine, up to 4 s per MB for text made only of wordlist characters. A budget
-    for that work per request (or per client) is not set yet (issue #4)."""
+    text on our machine, up to 4 s per MB for text made only of wordlist characters; the text
+    files of one message are bounded by `SAFEDESK_UPLOAD_MAX_TEXT_KB` for that reason."""
     text = data.decode("utf-8", errors="surrogateescape")
     redacted, findings = secretscan.redact(text)
     if not findings:
@@ -671,9 +689,12 @@ def inspect_all(files: Sequence[tuple[Any, Any]], *, limits: Limits | None = Non
         )
     checked: list[CheckedUpload] = []
     total = 0
+    text = 0
     for name, source in files:
-        item = inspect_upload(name, source, limits=limits)
+        item = inspect_upload(name, source, limits=limits, text_budget=limits.max_text_bytes - text)
         total += item.size
+        if item.kind.key == "text":
+            text += item.size
         if total > limits.max_message_bytes:
             raise UploadTooLarge(
                 _("The attached files are too large together: at most %(mb)s MB per message.")

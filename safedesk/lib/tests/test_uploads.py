@@ -24,6 +24,7 @@ LIMITS = Limits(
     max_pixels=40_000_000,
     zip_max_entries=20,
     zip_max_uncompressed_bytes=10 * 1024 * 1024,
+    max_text_bytes=10 * 1024 * 1024,  # above the message limit: these tests are about the others
 )
 
 

@@ -168,7 +168,31 @@ def test_a_file_that_the_markers_would_make_too_large_is_refused(db: Any) -> Non
         max_pixels=1_000_000,
         zip_max_entries=10,
         zip_max_uncompressed_bytes=1_000_000,
+        max_text_bytes=1_000_000,
     )
     with pytest.raises(UploadTooLarge) as refused:
         inspect_upload("words.txt", data, limits=limits)
     assert refused.value.code == "file_too_large"
+
+
+def test_text_files_beyond_the_scanning_budget_are_refused_before_they_are_read(db: Any) -> None:
+    """The scan runs in the request: the text files of one message are bounded (a flood of
+    wordlist characters costs about 4 s per MB to read)."""
+    from safedesk.lib.uploads import inspect_all
+
+    limits = Limits(
+        max_file_bytes=1_000_000,
+        max_message_bytes=10_000_000,
+        max_files=5,
+        max_pixels=1_000_000,
+        zip_max_entries=10,
+        zip_max_uncompressed_bytes=1_000_000,
+        max_text_bytes=3_000,
+    )
+    part = b"withdrawal log line\n" * 100  # 2,000 bytes
+    assert len(inspect_all([("a.txt", part)], limits=limits)) == 1
+    with pytest.raises(UploadTooLarge) as refused:
+        inspect_all([("a.txt", part), ("b.log", part)], limits=limits)
+    assert refused.value.code == "text_files_too_large"
+    with pytest.raises(UploadTooLarge):
+        inspect_upload("big.txt", part * 2, limits=limits)
