@@ -93,6 +93,11 @@ def _fold(word: str) -> str:
     return unicodedata.normalize("NFKD", word).casefold()
 
 
+def _bare(folded: str) -> str:
+    """A folded word without its combining marks."""
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
 @dataclass(frozen=True)
 class _Lists:
     names: tuple[str, ...]
@@ -112,7 +117,14 @@ def _load() -> _Lists:
     words: dict[str, list[tuple[int, int]]] = {}
     for number, name in enumerate(names):
         for index, word in enumerate(Mnemonic(name).wordlist):
-            words.setdefault(_fold(word), []).append((number, index))
+            folded = _fold(word)
+            words.setdefault(folded, []).append((number, index))
+            # People type Spanish, French, Turkish or Russian words without their accents
+            # ("accion" for "acción"); no two words of one list differ only by them, so the
+            # bare form is the same word.
+            bare = _bare(folded)
+            if bare != folded:
+                words.setdefault(bare, []).append((number, index))
     simplified_words = Mnemonic("chinese_simplified").wordlist
     simplified: dict[str, str] = {}
     for name in ("chinese_simplified", "chinese_traditional"):

@@ -244,3 +244,12 @@ def test_it_takes_the_rest_of_a_numbered_list_after_a_phrase_in_it() -> None:
     assert "abandon" not in redacted and "about" not in redacted
     assert redacted.startswith("my words: ") and redacted.endswith("thanks")
     assert len(found) == 1
+
+
+@pytest.mark.parametrize("lang", ["spanish", "french", "turkish"])
+def test_it_finds_phrases_typed_without_their_accents(lang: str) -> None:
+    phrase = Mnemonic(lang).to_mnemonic(bytes(range(3, 19)))
+    bare = "".join(c for c in unicodedata.normalize("NFKD", phrase) if not unicodedata.combining(c))
+    assert bare != unicodedata.normalize("NFKD", phrase)
+    redacted, found = redact(f"mis palabras: {bare} gracias")
+    assert len(found) == 1 and redacted == f"mis palabras: {secretscan.MARKERS[secretscan.MNEMONIC]} gracias"
