@@ -580,6 +580,14 @@ def _read(source: Any, limit: int) -> bytes:
     return data
 
 
+def _file_too_large(shown: str, limits: Limits) -> UploadTooLarge:
+    return UploadTooLarge(
+        _("“%(name)s” is too large: at most %(mb)s MB per file.") % {"name": shown, "mb": _mb(limits.max_file_bytes)},
+        code="file_too_large",
+        field="files",
+    )
+
+
 def inspect_upload(
     name: Any, source: Any, *, limits: Limits | None = None, text_budget: int | None = None
 ) -> CheckedUpload:
@@ -593,12 +601,7 @@ def inspect_upload(
     shown = clean.with_extension(clean.extension) if clean.extension else clean.stem
     data = _read(source, limits.max_file_bytes)
     if len(data) > limits.max_file_bytes:
-        raise UploadTooLarge(
-            _("“%(name)s” is too large: at most %(mb)s MB per file.")
-            % {"name": shown, "mb": _mb(limits.max_file_bytes)},
-            code="file_too_large",
-            field="files",
-        )
+        raise _file_too_large(shown, limits)
     if not data:
         raise _refuse("empty_file", _("“%(name)s” is empty.") % {"name": shown})
     if clean.extension in DENIED_EXTENSIONS or DENIED_INNER_EXTENSIONS.intersection(clean.extensions[:-1]):
@@ -639,12 +642,7 @@ def inspect_upload(
         # A marker can be longer than what it replaced (twelve Chinese characters written
         # together): what is stored must still fit the limit.
         if len(data) > limits.max_file_bytes:
-            raise UploadTooLarge(
-                _("“%(name)s” is too large: at most %(mb)s MB per file.")
-                % {"name": shown, "mb": _mb(limits.max_file_bytes)},
-                code="file_too_large",
-                field="files",
-            )
+            raise _file_too_large(shown, limits)
     ext = clean.extension or kind.canonical
     content_type = TEXT_TYPES.get(ext, kind.content_type) if kind.key == "text" else kind.content_type
     return CheckedUpload(
