@@ -34,7 +34,7 @@ from safedesk.accounts import apikeys, tasks, tokens
 from safedesk.accounts.models import STAFF_ROLES, ApiToken, Availability, Role, Scope, Team, TeamMembership, User
 from safedesk.audit.services import record
 from safedesk.jobs.enqueue import enqueue
-from safedesk.lib import ratelimit, secretscan
+from safedesk.lib import confusables, ratelimit, secretscan
 from safedesk.lib.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from safedesk.lib.text import clean_text
 
@@ -99,23 +99,6 @@ _AS_LETTERS = str.maketrans("01l|!34@5$7+", "oiiiieaasstt")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
-@functools.cache
-def _latin_lookalikes() -> dict[str, str]:
-    """Letters of other alphabets (not Han) that look like one Latin letter or digit."""
-    from confusable_homoglyphs import confusables
-
-    table: dict[str, str] = {}
-    for char, homoglyphs in confusables.confusables_data.items():
-        if len(char) != 1 or char.isascii() or _HAN.match(char) or not unicodedata.category(char).startswith("L"):
-            continue
-        for glyph in homoglyphs:
-            latin = glyph["c"]
-            if len(latin) == 1 and latin.isascii() and latin.isalnum():
-                table[char] = latin.lower()
-                break
-    return table
-
-
 _LATIN_NAME = re.compile(r"LATIN (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL |TURNED |REVERSED )?([A-Z])\b")
 
 
@@ -124,8 +107,8 @@ def _as_latin(char: str) -> str:
     """One character as the Latin letter it looks like, if it does (ᴀ, ѕ, ο), else itself."""
     if char.isascii():
         return char
-    found = _latin_lookalikes().get(char)
-    if found is not None:
+    found = confusables.ascii_table().get(ord(char))
+    if found is not None and not _HAN.match(char):
         return found
     named = _LATIN_NAME.match(unicodedata.name(char, ""))
     return named.group(1).lower() if named else char

@@ -20,7 +20,6 @@ from safedesk.accounts.models import Scope
 from safedesk.lib.net import client_ip
 from safedesk.safety import answers, selectors, services, verifier
 from safedesk.safety.models import KnownScam, OfficialChannel
-from safedesk.safety.views import limit_lookups
 
 router = Router(tags=["safety"])
 PUBLIC: dict[str, Any] = {"openapi_extra": {"x-scope": Scope.SAFETY_READ.value, "x-public": True}}
@@ -113,7 +112,7 @@ def verify(request: HttpRequest, body: VerifyIn) -> dict[str, Any]:
     """Is this phone number, link, domain, email address, account or wallet address official?
     `status` is `official`, `scam`, `lookalike` or `unknown`; `answers` has the answer in both
     languages. 400 `unrecognised_channel` (or a more precise code) for text that is no channel."""
-    limit_lookups(request)
+    verifier.limit_lookups(client_ip(request))
     verdict = verifier.verify(body.query)
     return answers.as_json(verdict, first=translation.get_language() or "en")
 

@@ -162,7 +162,7 @@ import tldextract
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from safedesk.lib import chain
+from safedesk.lib import chain, confusables
 from safedesk.lib.errors import InvalidInput
 
 MAX_LENGTH = 2048
@@ -278,48 +278,7 @@ def _build_extractor() -> tldextract.TLDExtract:
 _TLD = _Lazy(_build_extractor)
 
 
-def _strip_marks(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) not in ("Mn", "Cf"))
-
-
-def _build_confusable_table() -> dict[int, str]:
-    # Imported here: the package reads a 900 kB JSON file at import time.
-    from confusable_homoglyphs.confusables import confusables_data
-
-    def norm(text: str) -> str:
-        return unicodedata.normalize("NFKC", text.replace("\u200e", "").replace("\u200f", "")).casefold()
-
-    latin = set("abcdefghijklmnopqrstuvwxyz0123456789|")
-    votes: dict[str, dict[str, int]] = {}
-    for key, glyphs in confusables_data.items():
-        left = norm(key)
-        if len(left) != 1:
-            continue
-        for glyph in glyphs:
-            right = norm(glyph["c"])
-            if not right:
-                continue
-            if left.isascii() and left in latin and len(right) == 1 and not right.isascii():
-                source, target = right, left
-            elif not left.isascii() and all(c in latin for c in right):
-                source, target = left, right
-            else:
-                continue
-            # Diacritics are stripped before the table applies, so index the stripped form too.
-            for src in {source, _strip_marks(source)}:
-                if len(src) == 1 and not src.isascii():
-                    counts = votes.setdefault(src, {})
-                    counts[target] = counts.get(target, 0) + 1
-    table: dict[int, str] = {}
-    for source, counts in votes.items():
-        # The representative most often listed; shorter and then later letters break ties so that
-        # the choice does not depend on JSON order.
-        best = max(counts.items(), key=lambda item: (item[1], -len(item[0]), item[0]))[0]
-        table[ord(source)] = best
-    return table
-
-
-_CONFUSABLES = _Lazy(_build_confusable_table)
+_CONFUSABLES = _Lazy(confusables.ascii_table)
 
 # --------------------------------------------------------------------------- skeletons
 
@@ -336,7 +295,7 @@ def _fold(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
     if folded.isascii():
         return folded
-    return unicodedata.normalize("NFC", _strip_marks(folded)).translate(_CONFUSABLES.get())
+    return unicodedata.normalize("NFC", confusables.strip_marks(folded)).translate(_CONFUSABLES.get())
 
 
 def _ascii_skeleton(folded: str) -> str:

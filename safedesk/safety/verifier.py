@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from safedesk.lib import ratelimit
 from safedesk.safety import channels
 from safedesk.safety.models import ChannelKind, KnownScam, OfficialChannel
 from safedesk.safety.services import REGISTRY_VERSION_KEY, signature_holds
@@ -129,6 +130,12 @@ def _covering_domain(snap: _Snapshot, host: str, now: datetime) -> OfficialChann
         if entry is not None and entry.include_subdomains and entry.valid_at(now):
             return entry
     return None
+
+
+def limit_lookups(client: str) -> None:
+    """Page and API share one budget per client (RateLimited, 429): the verifier must not become
+    an oracle that a scammer runs a list of look-alike candidates through."""
+    ratelimit.hit("verify", client, limit=settings.SAFEDESK_VERIFY_RATE, window=60)
 
 
 def parse(raw: str) -> channels.Channel:

@@ -9,7 +9,6 @@ import uuid
 from datetime import datetime
 from typing import Any, cast
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -20,7 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safedesk.accounts.decorators import role_required
 from safedesk.accounts.models import Role, User
-from safedesk.lib import ratelimit
 from safedesk.lib.errors import InvalidInput, NotFound, RateLimited, SafedeskError
 from safedesk.lib.net import client_ip
 from safedesk.safety import answers, selectors, services, verifier
@@ -35,12 +33,6 @@ def _see_other(url: str) -> HttpResponseRedirect:
     response = HttpResponseRedirect(url)
     response.status_code = 303
     return response
-
-
-def limit_lookups(request: HttpRequest) -> None:
-    """Page and API share one budget per client: the verifier must not become an oracle that a
-    scammer runs a list of look-alike candidates through."""
-    ratelimit.hit("verify", client_ip(request), limit=settings.SAFEDESK_VERIFY_RATE, window=60)
 
 
 # ---- public ------------------------------------------------------------------------------------
@@ -61,7 +53,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         raw = request.POST.get("q", "")
         context["query"] = raw if isinstance(raw, str) else ""
         try:
-            limit_lookups(request)
+            verifier.limit_lookups(client_ip(request))
             verdict = verifier.verify(context["query"])
             context["result"] = {
                 "status": verdict.status,
